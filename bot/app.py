@@ -1,0 +1,68 @@
+"""Builds the Application: every handler, in one ordered list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.handlers import basic
+from bot.handlers.errors import on_error
+from bot.handlers.identify import identify
+from bot.keyboards import LANGUAGE_CALLBACK
+from bot.runtime import Runtime
+
+FAKE_TOKEN = "123456:TEST-TOKEN-FOR-LOCAL-USE"
+
+
+def build_application(
+    runtime: Runtime,
+    *,
+    application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
+    polling: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    settings = runtime.settings
+    builder = (
+        ApplicationBuilder()
+        .application_class(application_class)
+        .token(settings.telegram_bot_token or FAKE_TOKEN)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.removesuffix("/bot") + "/file/bot")
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
+        .context_types(ContextTypes(context=BotContext))
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data["runtime"] = runtime
+    register_handlers(application)
+    return application
+
+
+def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    # Group -1 runs for every update before any feature: it loads the user and language.
+    app.add_handler(TypeHandler(Update, identify), group=-1)
+
+    app.add_handler(CommandHandler("start", basic.start, filters=private))
+    app.add_handler(CommandHandler("help", basic.show_help, filters=private))
+    app.add_handler(CommandHandler("language", basic.choose_language, filters=private))
+    app.add_handler(CallbackQueryHandler(basic.language_chosen, pattern=f"^{LANGUAGE_CALLBACK}"))
+
+    # Last: anything not understood gets a helpful answer, never silence.
+    app.add_handler(MessageHandler(private & ~filters.COMMAND, basic.unknown))
+    app.add_handler(MessageHandler(private & filters.COMMAND, basic.unknown))
+    app.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -1,0 +1,116 @@
+"""`python -m bot shell`: chat with the whole bot in a terminal.
+
+The same fake Bot API and harness the tests use, so no Telegram account or
+network is needed. Inline buttons are numbered; type the number to press.
+`/location LAT LON` shares a location, `/contact PHONE` shares a phone number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import sys
+from typing import TextIO
+
+from bot.config import Settings
+from bot.devtools.fake_telegram import ApiCall
+from bot.devtools.harness import BotHarness, ChatUser, Reply
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as a person reads it."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def render(reply: Reply) -> str:
+    lines: list[str] = []
+    for answer in reply.answers:
+        if answer.params.get("text"):
+            lines.append(f"  (notice) {answer.params['text']}")
+    for call in reply.calls:
+        lines.extend(_render_call(call))
+    return "\n".join(lines)
+
+
+def _render_call(call: ApiCall) -> list[str]:
+    lines: list[str] = []
+    if call.method == "sendVenue":
+        lines.append(f"📍 {call.params.get('title')} — {call.params.get('address')}")
+    elif call.method == "sendLocation":
+        lines.append(f"📍 {call.params.get('latitude')}, {call.params.get('longitude')}")
+    elif call.method == "sendDocument":
+        document = call.params.get("document") or {}
+        name = document.get("filename") if isinstance(document, dict) else "file"
+        lines.append(f"📎 {name} {plain(str(call.params.get('caption') or ''))}".rstrip())
+    elif call.method == "editMessageText":
+        lines.append("(edited) " + plain(call.text))
+    elif call.text:
+        lines.append(plain(call.text))
+    for number, button in enumerate(call.inline_buttons, start=1):
+        lines.append(f"   [{number}] {button['text']}")
+    keys = [b["text"] for b in call.keyboard_buttons]
+    if keys:
+        lines.append("   keyboard: " + " | ".join(keys))
+    if lines:
+        lines.append("")
+    return lines
+
+
+async def _say(user: ChatUser, line: str) -> Reply:
+    if line.isdigit():
+        try:
+            buttons = user.last_keyboard_message().inline_buttons
+        except AssertionError:
+            buttons = []
+        index = int(line) - 1
+        if 0 <= index < len(buttons):
+            return await user.press(buttons[index]["text"])
+    parts = line.split()
+    if parts and parts[0] == "/location" and len(parts) == 3:
+        return await user.share_location(float(parts[1]), float(parts[2]))
+    if parts and parts[0] == "/contact" and len(parts) == 2:
+        return await user.share_contact(parts[1])
+    return await user.send(line)
+
+
+async def run_shell(
+    settings: Settings,
+    *,
+    user_id: int,
+    language: str | None,
+    role: str,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    logging.getLogger().setLevel(logging.WARNING)
+    interactive = stdin.isatty()
+    harness = BotHarness(settings)
+    async with harness:
+        user = harness.user(user_id, first_name="Shell", language_code=language)
+        if interactive:
+            print(
+                f"Chatting as user {user_id} ({role}). Type messages; numbers press buttons; "
+                "/location LAT LON; Ctrl-D to quit.\n",
+                file=stdout,
+            )
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                print("> ", end="", file=stdout, flush=True)
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                break
+            line = line.strip()
+            if not line:
+                continue
+            if not interactive:
+                print(f"> {line}", file=stdout)
+            reply = await _say(user, line)
+            print(render(reply) or "(no reply)", file=stdout, flush=True)
+    return 0

@@ -1,0 +1,83 @@
+"""Greeting, help, language choice and the answer to anything unrecognised."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.config import SUPPORTED_LOCALES
+from bot.context import BotContext
+from bot.keyboards import LANGUAGE_CALLBACK, language_keyboard
+from storage.users import set_locale
+
+
+def help_text(context: BotContext) -> str:
+    _ = context.tr.gettext
+    return "\n".join(
+        [
+            _("<b>What I can do</b>"),
+            _("/guide: how to protect yourself and your child (masks, ventilation, hand washing)"),
+            _("/report: tell your community health worker how you or your child are"),
+            _("/clinic: find the nearest fever clinic"),
+            _("/me: see and correct your profile"),
+            _("/language: 中文 / English"),
+            _("/mydata: get a copy of your data; /delete: erase it"),
+            _("/stop: pause messages from me"),
+            _("In an emergency call {number} at once.").format(
+                number=context.runtime.settings.emergency_number
+            ),
+        ]
+    )
+
+
+async def start(update: Update, context: BotContext) -> None:
+    _ = context.tr.gettext
+    assert update.effective_message
+    await update.effective_message.reply_text(
+        _(
+            "Hello! I am the maternal and child health assistant. I help pregnant women "
+            "and parents of young children stay safe during respiratory epidemics."
+        )
+        + "\n\n"
+        + _("Choose your language:"),
+        reply_markup=language_keyboard(context.tr.locale),
+    )
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    await update.effective_message.reply_text(help_text(context))
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    _ = context.tr.gettext
+    assert update.effective_message
+    await update.effective_message.reply_text(
+        _("Choose your language:"), reply_markup=language_keyboard(context.tr.locale)
+    )
+
+
+async def language_chosen(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    locale = query.data.removeprefix(LANGUAGE_CALLBACK)
+    if locale not in SUPPORTED_LOCALES:
+        await query.answer()
+        return
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        await set_locale(session, context.account.id, locale, runtime.clock.now())
+    context.tr = runtime.catalogs.get(locale)
+    _ = context.tr.gettext
+    await query.answer(_("Language: English"))
+    await query.edit_message_reply_markup(language_keyboard(locale))
+    assert update.effective_chat
+    await context.bot.send_message(update.effective_chat.id, help_text(context))
+
+
+async def unknown(update: Update, context: BotContext) -> None:
+    """Never leave a message unanswered: say what the bot can do instead."""
+    _ = context.tr.gettext
+    assert update.effective_message
+    await update.effective_message.reply_text(
+        _("Sorry, I did not understand that.") + "\n\n" + help_text(context)
+    )

@@ -1,0 +1,41 @@
+"""The single error handler: log without personal data, and tell the user."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden
+
+from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    error = context.error
+    kind = type(update).__name__
+    update_id = getattr(update, "update_id", None)
+    # Only the update id and the exception type: message texts and names are health data.
+    log.error("error handling %s %s: %s", kind, update_id, type(error).__name__, exc_info=error)
+    if isinstance(error, Forbidden) or not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    tr = getattr(context, "tr", None)
+    if chat is None or tr is None:
+        return
+    _ = tr.gettext
+    try:
+        await context.bot.send_message(
+            chat.id,
+            _(
+                "Sorry, something went wrong on my side and I could not finish that. "
+                "Nothing you sent before was lost. Please try again in a moment."
+            )
+            + "\n"
+            + _("In an emergency call {number} at once.").format(
+                number=context.runtime.settings.emergency_number
+            ),
+        )
+    except Exception:  # the error path must never raise
+        log.warning("could not tell the user about an error")

@@ -1,0 +1,92 @@
+"""Starting and stopping the bot: long polling or webhook, one code path.
+
+`python -m bot run`, the shell and the tests all go through BotService, so
+what the tests exercise is what production runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.runtime import Runtime
+from bot.webhook import make_web_app, start_web_server
+
+log = logging.getLogger(__name__)
+
+
+class BotService:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
+        poll_timeout: float = 10.0,
+    ) -> None:
+        self.runtime = runtime
+        self.webhook = runtime.settings.uses_webhook
+        self.poll_timeout = poll_timeout
+        self.application = build_application(
+            runtime, application_class=application_class, polling=not self.webhook
+        )
+        self._web: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = self.application
+        settings = self.runtime.settings
+        await app.initialize()
+        await app.start()
+        if self.webhook:
+            assert settings.webhook_url is not None
+            web_app = make_web_app(app, settings.webhook_url, settings.webhook_secret)
+            self._web = await start_web_server(
+                web_app, settings.webhook_listen, settings.webhook_port
+            )
+            await app.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            log.info("webhook mode: listening on port %s", settings.webhook_port)
+        else:
+            assert app.updater is not None
+            await app.bot.delete_webhook()
+            await app.updater.start_polling(
+                timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+            log.info("long polling started")
+
+    async def stop(self) -> None:
+        """Finish the update in hand, then stop taking new ones."""
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if self._web is not None:
+            await self._web.cleanup()
+            self._web = None
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+
+async def serve(runtime: Runtime) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    service = BotService(runtime)
+    await service.start()
+    try:
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await service.stop()
+        await runtime.close()

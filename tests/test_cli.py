@@ -1,0 +1,77 @@
+"""The commands a newcomer types on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN", "DATABASE_URL"}}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "@BotFather" in result.stderr
+    assert "python -m bot shell" in result.stderr
+
+
+def test_run_with_a_bad_variable_names_it(tmp_path: Path) -> None:
+    env = _env(tmp_path) | {"TELEGRAM_BOT_TOKEN": "1:x", "TIMEZONE": "Nowhere/Land"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "TIMEZONE" in result.stderr
+
+
+def test_the_shell_can_be_scripted(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "shell", "--language", "en"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        input="/start\n/help\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "> /start" in result.stdout
+    assert "maternal and child health assistant" in result.stdout
+    assert "[2] ✓ English" in result.stdout
+    assert "What I can do" in result.stdout
+    assert "<b>" not in result.stdout  # shown as a person reads it
+
+
+def test_db_upgrade_command(tmp_path: Path) -> None:
+    env = _env(tmp_path) | {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "x.sqlite3").exists()

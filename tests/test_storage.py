@@ -1,0 +1,68 @@
+"""Storage behaves the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import inspect
+
+from storage.db import Database
+from storage.models import Dialog, User
+from storage.users import touch_user
+
+BIG_ID = 7_123_456_789  # Telegram ids no longer fit in 32 bits
+
+
+async def test_migrations_create_the_tables(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {"users", "dialogs", "alembic_version"} <= tables
+
+
+async def test_upgrade_is_idempotent(db: Database) -> None:
+    await db.upgrade()
+    await db.upgrade()
+
+
+async def test_touch_user_inserts_then_updates(db: Database) -> None:
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    later = datetime(2026, 1, 2, tzinfo=UTC)
+    async with db.session() as session:
+        user = await touch_user(session, BIG_ID, BIG_ID, "zh-hans", first)
+        assert user.created_at == first
+    async with db.session() as session:
+        user = await touch_user(session, BIG_ID, BIG_ID, "en", later)
+    assert (user.language_code, user.created_at, user.updated_at) == ("en", first, later)
+
+
+async def test_concurrent_first_messages_do_not_collide(db: Database) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    async def touch() -> None:
+        async with db.session() as session:
+            await touch_user(session, 42, 42, None, now)
+
+    await asyncio.gather(*(touch() for _ in range(5)))
+    async with db.session() as session:
+        assert (await session.get(User, 42)) is not None
+
+
+async def test_json_dialog_data_round_trips(db: Database) -> None:
+    async with db.session() as session:
+        session.add(Dialog(user_id=BIG_ID, flow="onboarding", step="due", data={"week": "32+4"}))
+    async with db.session() as session:
+        dialog = await session.get(Dialog, BIG_ID)
+    assert dialog is not None and dialog.data == {"week": "32+4"}
+    assert dialog.updated_at.tzinfo is not None
+
+
+async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
+    try:
+        async with db.session() as session:
+            session.add(User(id=77, chat_id=77))
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    async with db.session() as session:
+        assert await session.get(User, 77) is None
