@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 
@@ -79,7 +80,12 @@ def _i18n(args: argparse.Namespace) -> int:
     from bot.devtools import catalogs
 
     if args.action == "update":
-        catalogs.update_catalogs()
+        translations: dict[str, dict[str, str]] = {}
+        for path in args.apply or []:
+            with open(path, encoding="utf-8") as fp:
+                for locale, entries in json.load(fp).items():
+                    translations.setdefault(locale, {}).update(entries)
+        catalogs.update_catalogs(translations)
     elif args.action == "compile":
         catalogs.compile_catalogs()
     problems = catalogs.check_catalogs()
@@ -111,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     i18n = sub.add_parser("i18n", help="translation catalogs (for developers)")
     i18n.add_argument("action", choices=["update", "check", "compile"])
+    i18n.add_argument(
+        "--apply",
+        action="append",
+        metavar="JSON",
+        help='with update: translations to apply, {"zh_Hans": {"msgid": "msgstr"}}',
+    )
     i18n.set_defaults(func=_i18n)
 
     db = sub.add_parser("db", help="database maintenance")

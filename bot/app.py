@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers import basic
+from bot.handlers import basic, router
 from bot.handlers.errors import on_error
 from bot.handlers.identify import identify
 from bot.keyboards import LANGUAGE_CALLBACK
@@ -62,7 +62,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("language", basic.choose_language, filters=private))
     app.add_handler(CallbackQueryHandler(basic.language_chosen, pattern=f"^{LANGUAGE_CALLBACK}"))
 
-    # Last: anything not understood gets a helpful answer, never silence.
-    app.add_handler(MessageHandler(private & ~filters.COMMAND, basic.unknown))
+    # Last: text, locations and contacts go through the router (see its docstring for
+    # the order); unknown commands get a helpful answer, never silence.
+    app.add_handler(MessageHandler(private & ~filters.COMMAND, router.on_message))
     app.add_handler(MessageHandler(private & filters.COMMAND, basic.unknown))
     app.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -41,9 +41,7 @@ class Settings(BaseSettings):
     default_locale: str = Field(default="zh_Hans", alias="DEFAULT_LOCALE")
     timezone: str = Field(default="Asia/Shanghai", alias="TIMEZONE")
     emergency_number: str = Field(default="120", alias="EMERGENCY_NUMBER")
-    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
-        default=frozenset(), alias="ADMIN_IDS"
-    )
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), alias="ADMIN_IDS")
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )

@@ -6,10 +6,10 @@ Schema changes go through Alembic migrations in storage/migrations.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -47,3 +47,253 @@ class Dialog(SQLModel, table=True):
     step: str = Field(max_length=32)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def _big_pk() -> Any:
+    return Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+
+
+class Community(SQLModel, table=True):
+    """A community (社区) from the list an admin loaded; staff and people belong to one."""
+
+    __tablename__ = "communities"
+
+    code: str = Field(primary_key=True, max_length=32)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+    district_zh: str = Field(max_length=100, index=True)
+    district_en: str = Field(max_length=100)
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class Profile(SQLModel, table=True):
+    """What a consenting person told us. Deleted whole on /delete."""
+
+    __tablename__ = "profiles"
+
+    user_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    consent: str = Field(max_length=16)  # "given" | "declined"
+    consent_at: datetime = Field(sa_type=UTCDateTime)
+    display_name: str | None = Field(default=None, max_length=100)
+    pregnant: bool = False
+    parent: bool = False
+    due_date: date | None = None
+    dating_method: str | None = Field(default=None, max_length=16)
+    risk_colour: str | None = Field(default=None, max_length=16)
+    pregnancy_outcome: str | None = Field(default=None, max_length=16)  # "birth" | "loss"
+    community_code: str | None = Field(
+        default=None, foreign_key="communities.code", index=True, max_length=32
+    )
+    phone: str | None = Field(default=None, max_length=32)
+    paused: bool = False
+    onboarded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Child(SQLModel, table=True):
+    __tablename__ = "children"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    birth_date: date
+    nickname: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProfileChange(SQLModel, table=True):
+    """Every correction, kept (MomConnect keeps due-date changes the same way)."""
+
+    __tablename__ = "profile_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    field: str = Field(max_length=32)
+    old_value: str | None = Field(default=None, max_length=200)
+    new_value: str | None = Field(default=None, max_length=200)
+    changed_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Staff(SQLModel, table=True):
+    """A community worker or supervisor, created by redeeming an admin's invite."""
+
+    __tablename__ = "staff"
+
+    user_id: int = _big_pk()
+    role: str = Field(max_length=16)  # "staff" | "supervisor"
+    display_name: str | None = Field(default=None, max_length=100)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StaffCommunity(SQLModel, table=True):
+    __tablename__ = "staff_communities"
+
+    staff_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("staff.user_id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    community_code: str = Field(foreign_key="communities.code", primary_key=True, max_length=32)
+
+
+class Invite(SQLModel, table=True):
+    """A one-time, expiring staff invite (deep link /start s-<token>)."""
+
+    __tablename__ = "invites"
+
+    token: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=16)
+    communities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    redeemed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    redeemed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Report(SQLModel, table=True):
+    """A self-report, stored before the user is answered."""
+
+    __tablename__ = "reports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    subject: str = Field(max_length=16)  # "pregnancy" | "child"
+    child_id: int | None = Field(default=None, foreign_key="children.id", ondelete="CASCADE")
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    level: str = Field(max_length=24)
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class Alert(SQLModel, table=True):
+    """Staff must act on a report; acknowledged once, escalated when nobody does."""
+
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", ondelete="CASCADE", unique=True)
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    community_code: str | None = Field(default=None, max_length=32, index=True)
+    level: str = Field(max_length=24)
+    status: str = Field(default="open", max_length=16)  # open | acknowledged | contacted
+    acknowledged_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    escalate_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Outbox(SQLModel, table=True):
+    """Every proactive message, written in the transaction that decided to send it.
+
+    A worker claims rows with a lease, sends, and records the result; the
+    unique dedupe key makes a second insert of the same message impossible.
+    """
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=128, unique=True)
+    kind: str = Field(max_length=24)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    alert_id: int | None = Field(default=None, foreign_key="alerts.id", ondelete="CASCADE")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    leased_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    leased_by: str | None = Field(default=None, max_length=64)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    last_error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Note(SQLModel, table=True):
+    """A staff member's follow-up note on a person."""
+
+    __tablename__ = "notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    staff_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    alert_id: int | None = Field(default=None, foreign_key="alerts.id", ondelete="SET NULL")
+    text: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who looked at or acted on whose data. Holds ids, never health details."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    action: str = Field(max_length=32)
+    subject_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Place(SQLModel, table=True):
+    """A fever clinic, emergency midwifery institution or maternity hospital."""
+
+    __tablename__ = "places"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    type: str = Field(max_length=32, index=True)
+    district: str = Field(max_length=100, index=True)
+    address: str = Field(max_length=300)
+    phone: str | None = Field(default=None, max_length=64)
+    latitude: float
+    longitude: float
+    hours: str = Field(max_length=300)
+    notes: str | None = Field(default=None, max_length=500)
+
+
+class PlaceList(SQLModel, table=True):
+    """The published list's metadata; one row, replaced with the list."""
+
+    __tablename__ = "place_lists"
+
+    id: int = Field(default=1, primary_key=True)
+    published: date | None = None
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    source_name: str | None = Field(default=None, max_length=200)
+    count: int = 0
+
+
+class Counter(SQLModel, table=True):
+    """Anonymous counts that survive deletions (e.g. how many people left)."""
+
+    __tablename__ = "counters"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: int = 0

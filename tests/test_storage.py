@@ -66,3 +66,18 @@ async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
         pass
     async with db.session() as session:
         assert await session.get(User, 77) is None
+
+
+async def test_the_migrations_match_the_models(db: Database) -> None:
+    """A model change without a migration fails here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    def diff(connection) -> list[object]:  # type: ignore[no-untyped-def]
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        return compare_metadata(context, SQLModel.metadata)
+
+    async with db.engine.connect() as conn:
+        differences = await conn.run_sync(diff)
+    assert differences == []

@@ -8,6 +8,10 @@ still needs a translator. The tests call `check_catalogs()`.
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -21,6 +25,7 @@ from bot.i18n import DOMAIN, LOCALES_DIR
 ROOT = LOCALES_DIR.parent
 SOURCE_LOCALE = "en"
 TEMPLATE = LOCALES_DIR / f"{DOMAIN}.pot"
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
@@ -53,10 +58,30 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
 def _write(path: Path, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fp:
-        write_po(fp, catalog, width=100, omit_header=False, sort_output=True)
+        # No line numbers and a fixed date: catalogs change only when strings do.
+        catalog.creation_date = FIXED_DATE
+        write_po(fp, catalog, width=100, sort_output=True, include_lineno=False)
 
 
-def update_catalogs() -> None:
+@contextmanager
+def _catalog_lock() -> Iterator[None]:
+    """Several people (or agents) updating catalogs at once must not drop each other's work."""
+    LOCALES_DIR.mkdir(exist_ok=True)
+    with (LOCALES_DIR / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def update_catalogs(translations: dict[str, dict[str, str]] | None = None) -> None:
+    """Re-extract, merge, and apply `translations` ({locale: {msgid: msgstr}}), locked."""
+    with _catalog_lock():
+        _update(translations or {})
+
+
+def _update(translations: dict[str, dict[str, str]]) -> None:
     template = extract_template()
     _write(TEMPLATE, template)
     for locale in SUPPORTED_LOCALES:
@@ -67,6 +92,11 @@ def update_catalogs() -> None:
             catalog = Catalog(locale=locale, project="mch-bot")
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
+        given = translations.get(locale, {})
+        for message in catalog:
+            if message.id in given:
+                message.string = given[message.id]
+                message.flags.discard("fuzzy")
         if locale == SOURCE_LOCALE:
             for message in catalog:
                 if message.id:

@@ -1,0 +1,47 @@
+"""Multi-step conversations whose state lives in the database.
+
+A dialog is (flow, step, data) per user. Keeping it in the database rather
+than in python-telegram-bot's in-memory conversation state means a restart,
+or another webhook worker taking the next update, resumes exactly where the
+person was, with everything already entered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Dialog
+
+
+@dataclass
+class DialogState:
+    flow: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def load(session: AsyncSession, user_id: int) -> DialogState | None:
+    row = await session.get(Dialog, user_id)
+    if row is None:
+        return None
+    return DialogState(row.flow, row.step, dict(row.data))
+
+
+async def save(session: AsyncSession, user_id: int, state: DialogState, now: datetime) -> None:
+    row = await session.get(Dialog, user_id)
+    if row is None:
+        row = Dialog(user_id=user_id, flow=state.flow, step=state.step)
+    row.flow, row.step, row.data, row.updated_at = state.flow, state.step, dict(state.data), now
+    session.add(row)
+
+
+async def clear(session: AsyncSession, user_id: int) -> bool:
+    row = await session.get(Dialog, user_id)
+    if row is None:
+        return False
+    await session.delete(row)
+    return True
