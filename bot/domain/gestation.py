@@ -4,6 +4,11 @@ The due date is the one value we store: the week is always computed on the
 day it is needed, so a mother who reported once never sees a stale week
 (MomConnect's lesson, BRIEF section 7). Day 0 of a pregnancy is 280 days
 before the due date (BRIEF section 4).
+
+At onboarding a mother may give her due date, her last period or her current
+week; the second half of this module reads and range-checks each and turns it
+into the due date to store (`PregnancyDating`). Errors are `GestationInputError`
+codes explained in content/validation.toml.
 """
 
 from __future__ import annotations
