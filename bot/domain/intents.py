@@ -1,0 +1,224 @@
+"""What a free-text message is about: a fever, and massage for a feverish or young child.
+
+Parents took feverish children to massage (小儿推拿) venues when clinics turned them
+away (seed 004). A message that mentions massage together with a fever or a child must
+get the fever-clinic answer; massage alone (a pregnant woman with back pain) gets a
+gentle answer instead of a warning. The word lists are data (content/intents.toml), so a
+health worker who sees a new phrasing in the logs can add it without a release.
+
+Matching leans towards the fever answer when unsure: sending a worried parent towards a
+fever clinic costs little, missing a feverish child costs a lot. Only plain negations
+("没有发烧", "no fever") and pregnancy talk about "宝宝"/"baby" (the unborn baby) pull the
+other way, because both are common enough that ignoring them would make the bot nag.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+from bot.domain.measurements import MeasurementError, parse_temperature
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "intents.toml"
+
+_GROUPS = ("fever", "massage", "child", "child_or_fetus", "pregnancy")
+_CLAUSE_BREAK = re.compile(r"[,.;:!?，。；：！？\n]")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_NEGATION_WINDOW_WORDS = 3
+
+# A number that reads as a temperature: with a unit after it, or "体温"/"temp" before it.
+# The reading itself (unit, Fahrenheit, plausibility) is measurements.parse_temperature's job.
+_UNIT = r"°\s*[cf]|摄氏度|华氏度|度|°|deg(?:rees?)?(?:\s*[cf](?![a-z]))?|[cf](?![a-z])"
+_READING = re.compile(
+    r"(?P<label>(?:体温|temperature|temp)\s*(?:is|of|was|at|reached|是|有|达到|到|:)?\s*)?"
+    r"(?P<reading>(?<![\d.])\d{2,3}(?:\.\d{1,2})?(?![\d.])\s*(?P<unit>" + _UNIT + r")?)"
+)
+_SPOKEN_DECIMAL = re.compile(r"(?<![\d.])(\d{2})\s*度\s*(\d)(?!\d)")  # 38度5 is 38.5 °C
+
+
+class MassageIntent(StrEnum):
+    NONE = "none"
+    MASSAGE_WITH_FEVER_OR_CHILD = "massage_with_fever_or_child"
+    MASSAGE_OTHER = "massage_other"
+
+
+@dataclass(frozen=True)
+class LanguageTerms:
+    """One language's lists, compiled: each group is one pattern, longest terms first."""
+
+    locale: str
+    word_mode: bool
+    patterns: dict[str, re.Pattern[str] | None]
+    negation: frozenset[str]
+    question: tuple[str, ...]
+    ignore: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    languages: tuple[LanguageTerms, ...]
+    fever_from_celsius: float
+
+
+@dataclass(frozen=True)
+class TextSignals:
+    fever: bool
+    massage: bool
+    child: bool
+    pregnancy: bool
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _term_regex(term: str, word_mode: bool) -> str:
+    wildcard = word_mode and term.endswith("*")
+    words = term.rstrip("*").split()
+    joiner = r"[\s-]+" if word_mode else r"\s*"
+    body = joiner.join(re.escape(word) for word in words)
+    return body + r"[a-z]*" if wildcard else body
+
+
+def _compile(terms: list[str], word_mode: bool) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    ordered = sorted({_normalise(t) for t in terms}, key=len, reverse=True)
+    body = "|".join(_term_regex(term, word_mode) for term in ordered)
+    if word_mode:
+        # ASCII boundaries, so "宝宝fever" still finds "fever" next to a Chinese character.
+        return re.compile(rf"(?<![a-z0-9'])(?:{body})(?![a-z0-9])")
+    return re.compile(body)
+
+
+def _string_list(table: dict[str, object], key: str, where: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"{where}: {key!r} must be a list of non-empty strings")
+    return value
+
+
+def load_lexicon(path: Path = DEFAULT_PATH) -> Lexicon:
+    """Read and compile the word lists; a malformed file fails here, at start-up."""
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    temperature = data["temperature"]
+    languages = []
+    for locale, table in data.items():
+        if not isinstance(table, dict) or "match" not in table:
+            continue
+        where = f"{path}: [{locale}]"
+        if table["match"] not in ("substring", "word"):
+            raise ValueError(f"{where}: match must be 'substring' or 'word'")
+        word_mode = table["match"] == "word"
+        languages.append(
+            LanguageTerms(
+                locale=locale,
+                word_mode=word_mode,
+                patterns={
+                    group: _compile(_string_list(table, group, where), word_mode)
+                    for group in _GROUPS
+                },
+                negation=frozenset(_normalise(w) for w in _string_list(table, "negation", where)),
+                question=tuple(_normalise(w) for w in _string_list(table, "question", where)),
+                ignore=tuple(_normalise(w) for w in _string_list(table, "ignore", where)),
+            )
+        )
+    if not languages:
+        raise ValueError(f"{path}: no language tables with a 'match' key")
+    return Lexicon(
+        languages=tuple(languages),
+        fever_from_celsius=float(temperature["fever_from_celsius"]),
+    )
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+# --- detection -------------------------------------------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    # NFKC folds full-width digits and ℃ (to °C) from Chinese keyboards.
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return text.replace("\u2019", "'")
+
+
+def _is_negated(text: str, start: int, language: LanguageTerms) -> bool:
+    before = text[:start]
+    if language.word_mode:
+        clause = _CLAUSE_BREAK.split(before)[-1]
+        recent = _WORD.findall(clause)[-_NEGATION_WINDOW_WORDS:]
+        return any(word in language.negation for word in recent)
+    before = before.rstrip()
+    if any(before.endswith(q) for q in language.question):
+        return False
+    return any(before.endswith(n) for n in language.negation)
+
+
+def _temperatures_celsius(text: str) -> list[float]:
+    """Every plausible temperature written in the text, in °C."""
+    text = _SPOKEN_DECIMAL.sub(r"\1.\2度", text)
+    readings = []
+    for match in _READING.finditer(text):
+        if match["label"] is None and match["unit"] is None:
+            continue  # a bare number is a week, an age, a phone number...
+        try:
+            readings.append(parse_temperature(match["reading"]))
+        except MeasurementError:
+            continue  # "101℃" or "20度": not a body temperature
+    return readings
+
+
+def _groups_in(text: str, language: LanguageTerms) -> set[str]:
+    """The word groups of one language that the (normalised) text mentions."""
+    for phrase in language.ignore:
+        text = text.replace(phrase, " ")
+    found = set()
+    for group, pattern in language.patterns.items():
+        if pattern is None:
+            continue
+        if group == "fever":
+            if any(not _is_negated(text, m.start(), language) for m in pattern.finditer(text)):
+                found.add(group)
+        elif pattern.search(text):
+            found.add(group)
+    return found
+
+
+def read_signals(text: str, lexicon: Lexicon | None = None) -> TextSignals:
+    """Which of fever, massage, child and pregnancy a message mentions, in any language."""
+    lexicon = lexicon or default_lexicon()
+    text = _normalise(text)
+    groups = set().union(*(_groups_in(text, language) for language in lexicon.languages))
+    pregnancy = "pregnancy" in groups
+    fever = "fever" in groups or any(
+        celsius >= lexicon.fever_from_celsius for celsius in _temperatures_celsius(text)
+    )
+    return TextSignals(
+        fever=fever,
+        massage="massage" in groups,
+        child="child" in groups or ("child_or_fetus" in groups and not pregnancy),
+        pregnancy=pregnancy,
+    )
+
+
+def detect_fever_intent(text: str, lexicon: Lexicon | None = None) -> bool:
+    """Whether the message speaks of a fever (a word, or a temperature at fever level)."""
+    return read_signals(text, lexicon).fever
+
+
+def classify_massage(text: str, lexicon: Lexicon | None = None) -> MassageIntent:
+    """NONE without a massage word; with one, the fever script if a fever or child is named."""
+    signals = read_signals(text, lexicon)
+    if not signals.massage:
+        return MassageIntent.NONE
+    if signals.fever or signals.child:
+        return MassageIntent.MASSAGE_WITH_FEVER_OR_CHILD
+    return MassageIntent.MASSAGE_OTHER
