@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers import basic, router
+from bot.handlers import basic, invites, onboarding, profile, router, steps
 from bot.handlers.errors import on_error
 from bot.handlers.identify import identify
 from bot.keyboards import LANGUAGE_CALLBACK
@@ -57,10 +57,20 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Group -1 runs for every update before any feature: it loads the user and language.
     app.add_handler(TypeHandler(Update, identify), group=-1)
 
-    app.add_handler(CommandHandler("start", basic.start, filters=private))
+    # /stop and /cancel first: they must work whatever else is going on.
+    app.add_handler(CommandHandler("stop", profile.stop_command, filters=private))
+    app.add_handler(CommandHandler("cancel", profile.cancel, filters=private))
+    app.add_handler(CommandHandler("start", onboarding.start, filters=private))
     app.add_handler(CommandHandler("help", basic.show_help, filters=private))
     app.add_handler(CommandHandler("language", basic.choose_language, filters=private))
+    app.add_handler(CommandHandler("me", profile.show_profile, filters=private))
+    app.add_handler(CommandHandler("mydata", profile.my_data, filters=private))
+    app.add_handler(CommandHandler("delete", profile.delete_request, filters=private))
+    app.add_handler(CommandHandler("invite", invites.invite, filters=private))
+
     app.add_handler(CallbackQueryHandler(basic.language_chosen, pattern=f"^{LANGUAGE_CALLBACK}"))
+    app.add_handler(CallbackQueryHandler(steps.on_callback, pattern=rf"^{steps.PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(profile.on_callback, pattern=rf"^{profile.PREFIX}:"))
 
     # Last: text, locations and contacts go through the router (see its docstring for
     # the order); unknown commands get a helpful answer, never silence.

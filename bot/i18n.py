@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -72,6 +74,10 @@ class Catalogs:
     def get(self, locale: str | None) -> Translator:
         return self._translators.get(locale or "", self._translators[self.default_locale])
 
+    def every_translation(self, message: str) -> set[str]:
+        """`message` in every language: to recognise a button label whatever the locale."""
+        return {t.gettext(message) for t in self._translators.values()}
+
 
 def negotiate_locale(saved: str | None, language_code: str | None, default: str) -> str:
     """The user's saved choice, else Telegram's language_code, else the default."""
@@ -83,3 +89,8 @@ def negotiate_locale(saved: str | None, language_code: str | None, default: str)
     if code.startswith("en"):
         return "en"
     return default
+
+
+def format_day(day: date, locale: str) -> str:
+    """A date as people of this locale write it (2027年1月10日, January 10, 2027)."""
+    return format_date(day, format="long", locale=locale)

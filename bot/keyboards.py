@@ -43,9 +43,7 @@ def main_menu(tr: Translator) -> ReplyKeyboardMarkup:
 def menu_item(text: str, catalogs: Catalogs) -> str | None:
     """Which menu item (its msgid) this text is, in any supported language."""
     stripped = text.strip()
-    for locale in SUPPORTED_LOCALES:
-        tr = catalogs.get(locale)
-        for item in MENU_ITEMS:
-            if stripped == tr.gettext(item):
-                return item
+    for item in MENU_ITEMS:
+        if stripped in catalogs.every_translation(item):
+            return item
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -23,6 +24,10 @@ class Runtime:
         db = Database(settings.database_url)
         await db.upgrade()
         return cls(settings, db, Catalogs(settings.default_locale), clock or Clock())
+
+    def today(self) -> date:
+        """Today's date where the users live (the configured time zone)."""
+        return self.clock.now().astimezone(self.settings.zone).date()
 
     async def close(self) -> None:
         await self.db.dispose()

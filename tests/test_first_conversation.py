@@ -32,15 +32,16 @@ async def test_switching_language_is_remembered(harness: BotHarness) -> None:
     mother = harness.user(104, language_code="zh-hans")
     await mother.send("/start")
     switched = await mother.press("English")
-    assert switched.answer_text == "Language: English"
-    assert "What I can do" in switched.text
+    assert "your consent" in switched.text
     # Telegram still says zh-hans, but her choice wins from now on.
     assert "What I can do" in (await mother.send("/help")).text
     async with harness.runtime.db.session() as session:
         user = await session.get(User, 104)
     assert user is not None and user.locale == "en"
+    await mother.send("/language")
     back = await mother.press("中文")
     assert back.answer_text == "语言：中文"
+    assert "我可以帮您做这些" in back.text
 
 
 async def test_help_lists_what_the_bot_can_do_with_the_emergency_number(

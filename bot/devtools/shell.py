@@ -77,6 +77,19 @@ async def _say(user: ChatUser, line: str) -> Reply:
     return await user.send(line)
 
 
+async def seed_sample_data(harness: BotHarness) -> None:
+    """A fresh shell database gets the clearly labelled sample communities."""
+    from sqlmodel import select
+
+    from bot.communities import SAMPLE_FILE, read_communities
+    from storage.communities import replace_communities
+    from storage.models import Community
+
+    async with harness.runtime.db.session() as session:
+        if (await session.exec(select(Community.code).limit(1))).first() is None:
+            await replace_communities(session, read_communities(SAMPLE_FILE))
+
+
 async def run_shell(
     settings: Settings,
     *,
@@ -92,6 +105,7 @@ async def run_shell(
     interactive = stdin.isatty()
     harness = BotHarness(settings)
     async with harness:
+        await seed_sample_data(harness)
         user = harness.user(user_id, first_name="Shell", language_code=language)
         if interactive:
             print(

@@ -16,21 +16,35 @@ from telegram import Update
 from bot import dialogs
 from bot.context import BotContext
 from bot.dialogs import DialogState
-from bot.handlers import basic
-from bot.keyboards import menu_item
+from bot.handlers import (
+    basic,
+    onboarding,  # noqa: F401  (registers the onboarding steps)
+    onboarding_children,  # noqa: F401
+    onboarding_community,  # noqa: F401
+    onboarding_pregnancy,  # noqa: F401
+    profile,
+    steps,
+)
+from bot.keyboards import MENU_PROFILE, menu_item
 
 FlowHandler = Callable[[Update, BotContext, DialogState], Awaitable[None]]
 MenuHandler = Callable[[Update, BotContext], Awaitable[None]]
 TextHandler = Callable[[Update, BotContext], Awaitable[bool]]
 
 # flow name -> the handler of a message sent while that flow is waiting for an answer.
-FLOWS: dict[str, FlowHandler] = {}
+FLOWS: dict[str, FlowHandler] = {
+    steps.FLOW: steps.on_message,
+}
 
 # main-menu msgid -> handler.
-MENU: dict[str, MenuHandler] = {}
+MENU: dict[str, MenuHandler] = {
+    MENU_PROFILE: profile.show_profile,
+}
 
 # Checked first, in order; each returns True when it answered (and the message is done).
-PRIORITY_TEXT: list[TextHandler] = []
+PRIORITY_TEXT: list[TextHandler] = [
+    profile.stop_words,
+]
 
 # Checked after dialogs and the menu, in order; True when it answered.
 FREE_TEXT: list[TextHandler] = []

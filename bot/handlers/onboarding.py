@@ -1,0 +1,198 @@
+"""/start: language, consent, role; deep links for communities and staff invites.
+
+The later sections (pregnancy, children, community, phone) live in their own
+modules and register their steps in bot.handlers.steps.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import dialogs, profiles
+from bot.config import SUPPORTED_LOCALES
+from bot.context import BotContext
+from bot.dialogs import DialogState
+from bot.domain.onboarding import Section
+from bot.handlers import invites
+from bot.handlers.steps import (
+    FLOW,
+    Step,
+    advance,
+    button,
+    go,
+    keyboard,
+    register,
+    send,
+)
+from bot.i18n import LANGUAGE_NAMES
+from bot.keyboards import main_menu
+from storage.users import set_locale
+
+LANGUAGE, CONSENT, ROLE = "language", "consent", "role"
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """`/start [c-<community>|s-<invite>]`: begin, resume, or redeem a link."""
+    payload = context.args[0] if context.args else ""
+    if payload.startswith("s-"):
+        await invites.redeem(update, context, payload[2:])
+        return
+    runtime = context.runtime
+    user_id = context.account.id
+    community = payload[2:] if payload.startswith("c-") else None
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, user_id)
+        if profile is not None and profile.paused:
+            await profiles.set_paused(session, user_id, False, runtime.clock.now())
+    _ = context.tr.gettext
+    if profile is not None and profile.consent == "given" and profile.onboarded_at is not None:
+        if profile.paused:
+            await send(update, context, _("Welcome back! Messages from me are on again."))
+        if community and community != profile.community_code:
+            from bot.handlers import onboarding_community
+
+            await onboarding_community.offer_switch(update, context, community)
+            return
+        await send(update, context, _("Hello again! Use the menu below."), main_menu(context.tr))
+        return
+    state = DialogState(FLOW, LANGUAGE, {"community": community} if community else {})
+    await go(update, context, state, LANGUAGE)
+
+
+async def ask_language(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    current = context.tr.locale
+    buttons = [
+        button(("✓ " if loc == current else "") + LANGUAGE_NAMES[loc], LANGUAGE, loc)
+        for loc in SUPPORTED_LOCALES
+    ]
+    await send(
+        update,
+        context,
+        _(
+            "Hello! I am the maternal and child health assistant. I help pregnant women "
+            "and parents of young children stay safe during respiratory epidemics."
+        )
+        + "\n\n"
+        + _("Choose your language:"),
+        keyboard(buttons),
+    )
+
+
+async def language_pressed(
+    update: Update, context: BotContext, state: DialogState, value: str
+) -> None:
+    runtime = context.runtime
+    if value in SUPPORTED_LOCALES:
+        async with runtime.db.session() as session:
+            await set_locale(session, context.account.id, value, runtime.clock.now())
+        context.tr = runtime.catalogs.get(value)
+    await go(update, context, state, CONSENT)
+
+
+async def ask_consent(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    text = "\n\n".join(
+        [
+            _("<b>Before we start: your consent</b>"),
+            _(
+                "<b>What I collect:</b> whether you are pregnant or have children under 7, "
+                "your due date or your children's birth dates, your community, your phone "
+                "number if you share it, and the health reports you send."
+            ),
+            _(
+                "<b>Why:</b> so the bot can give advice for your stage and your community "
+                "health worker can follow up with you, and act quickly if something is "
+                "dangerous."
+            ),
+            _(
+                "<b>Who sees it:</b> only the community health staff assigned to your "
+                "community (and their supervisor when an alert needs escalating)."
+            ),
+            _(
+                "<b>Your control:</b> /mydata sends you everything stored about you; /delete "
+                "erases it; /stop pauses messages."
+            ),
+            _(
+                "If you decline, you can still use the health guide and the fever-clinic "
+                "finder; nothing about you is stored except your language and this answer."
+            ),
+        ]
+    )
+    await send(
+        update,
+        context,
+        text,
+        keyboard(
+            [button(_("✅ I agree"), CONSENT, "yes")],
+            [button(_("No, thanks"), CONSENT, "no")],
+        ),
+    )
+
+
+def _display_name(update: Update) -> str | None:
+    user = update.effective_user
+    return user.full_name if user else None
+
+
+async def consent_pressed(
+    update: Update, context: BotContext, state: DialogState, value: str
+) -> None:
+    runtime = context.runtime
+    _ = context.tr.gettext
+    given = value == "yes"
+    async with runtime.db.session() as session:
+        await profiles.record_consent(
+            session, context.account.id, given, _display_name(update), runtime.clock.now()
+        )
+        if not given:
+            await dialogs.clear(session, context.account.id)
+    if not given:
+        await send(
+            update,
+            context,
+            _(
+                "That is fine: nothing about your health will be stored. You can still read "
+                "the health guide and find fever clinics from the menu. Send /start if you "
+                "change your mind."
+            ),
+            main_menu(context.tr),
+        )
+        return
+    await go(update, context, state, ROLE)
+
+
+async def ask_role(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    await send(
+        update,
+        context,
+        _("Which describes you?"),
+        keyboard(
+            [button(_("🤰 I am pregnant"), ROLE, "pregnant")],
+            [button(_("👶 I have a child aged 0–6"), ROLE, "parent")],
+            [button(_("Both"), ROLE, "both")],
+        ),
+    )
+
+
+async def role_pressed(update: Update, context: BotContext, state: DialogState, value: str) -> None:
+    if value not in ("pregnant", "parent", "both"):
+        return
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, context.account.id)
+        assert profile is not None
+        await profiles.update_profile(
+            session,
+            profile,
+            {"pregnant": value in ("pregnant", "both"), "parent": value in ("parent", "both")},
+            context.account.id,
+            runtime.clock.now(),
+        )
+    await advance(update, context, state, Section.ROLE)
+
+
+register(Step(LANGUAGE, ask_language, on_button=language_pressed))
+register(Step(CONSENT, ask_consent, on_button=consent_pressed))
+register(Step(ROLE, ask_role, on_button=role_pressed), first_of=Section.ROLE)

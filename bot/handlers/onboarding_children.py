@@ -1,0 +1,120 @@
+"""Onboarding, children section: each child's birth date and an optional nickname."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from telegram import Update
+
+from bot import profiles
+from bot.context import BotContext
+from bot.dialogs import DialogState
+from bot.domain.children import ChildInputError, parse_birth_date, parse_nickname
+from bot.domain.dates import DateInputError
+from bot.domain.onboarding import Section
+from bot.handlers.onboarding_pregnancy import explain_error
+from bot.handlers.steps import Step, advance, button, go, keyboard, reask, register, send
+from bot.i18n import format_day
+
+BIRTH, NAME, MORE = "child_birth", "child_name", "more_children"
+
+
+async def ask_birth(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    count = len(state.data.get("added", []))
+    if count:
+        text = _("Type the birth date of your next child, for example 2024-06-01.")
+    else:
+        text = _("Type your child's birth date, for example 2024-06-01 or 2024年6月1日.")
+    await send(update, context, text)
+
+
+async def birth_typed(update: Update, context: BotContext, state: DialogState) -> None:
+    message = update.effective_message
+    assert message is not None
+    _ = context.tr.gettext
+    if not message.text:
+        await reask(update, context, state, _("Please type it as text."))
+        return
+    try:
+        birth = parse_birth_date(message.text, context.runtime.today())
+    except (DateInputError, ChildInputError) as error:
+        await reask(update, context, state, explain_error(error, context.tr.locale))
+        return
+    state.data["birth"] = birth.isoformat()
+    await go(update, context, state, NAME)
+
+
+async def ask_name(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    await send(
+        update,
+        context,
+        _("What do you call this child? A nickname helps you tell reports apart (optional)."),
+        keyboard([button(_("Skip"), NAME, "skip")]),
+    )
+
+
+async def _save_child(
+    update: Update, context: BotContext, state: DialogState, nickname: str | None
+) -> None:
+    runtime = context.runtime
+    birth = date.fromisoformat(state.data.pop("birth"))
+    async with runtime.db.session() as session:
+        await profiles.add_child(session, context.account.id, birth, nickname, runtime.clock.now())
+        profile = await profiles.get_profile(session, context.account.id)
+        if profile is not None and not profile.parent:
+            await profiles.update_profile(
+                session, profile, {"parent": True}, context.account.id, runtime.clock.now()
+            )
+    state.data.setdefault("added", []).append(birth.isoformat())
+    _ = context.tr.gettext
+    label = html.escape(nickname) if nickname else _("your child")
+    await send(
+        update,
+        context,
+        _("Saved: {name}, born {birth}.").format(
+            name=label, birth=format_day(birth, context.tr.locale)
+        ),
+    )
+    await go(update, context, state, MORE)
+
+
+async def name_typed(update: Update, context: BotContext, state: DialogState) -> None:
+    message = update.effective_message
+    assert message is not None
+    _ = context.tr.gettext
+    try:
+        nickname = parse_nickname(message.text or "")
+    except ChildInputError as error:
+        await reask(update, context, state, explain_error(error, context.tr.locale))
+        return
+    await _save_child(update, context, state, nickname)
+
+
+async def name_pressed(update: Update, context: BotContext, state: DialogState, value: str) -> None:
+    await _save_child(update, context, state, None)
+
+
+async def ask_more(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    await send(
+        update,
+        context,
+        _("Do you have another child aged 0–6?"),
+        keyboard([button(_("➕ Add another child"), MORE, "add"), button(_("Done"), MORE, "done")]),
+    )
+
+
+async def more_pressed(update: Update, context: BotContext, state: DialogState, value: str) -> None:
+    if value == "add":
+        await go(update, context, state, BIRTH)
+        return
+    state.data.pop("added", None)
+    await advance(update, context, state, Section.CHILDREN)
+
+
+register(Step(BIRTH, ask_birth, on_text=birth_typed), first_of=Section.CHILDREN)
+register(Step(NAME, ask_name, on_text=name_typed, on_button=name_pressed))
+register(Step(MORE, ask_more, on_button=more_pressed))

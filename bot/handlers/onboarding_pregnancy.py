@@ -1,0 +1,213 @@
+"""Onboarding, pregnancy section: how far along she is, and her risk colour."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from datetime import date
+from pathlib import Path
+
+from telegram import Update
+
+from bot import profiles
+from bot.context import BotContext
+from bot.dialogs import DialogState
+from bot.domain.dates import DateInputError
+from bot.domain.gestation import (
+    GestationInputError,
+    PregnancyDating,
+    parse_due_date,
+    parse_last_period,
+    pregnancy_from_age,
+    pregnancy_from_due_date,
+    pregnancy_from_last_period,
+)
+from bot.domain.onboarding import Section
+from bot.domain.validation_text import InputError, explain, load_validation_texts
+from bot.handlers.steps import Step, advance, button, go, keyboard, reask, register, send
+from bot.i18n import format_day
+
+METHOD, DUE, LMP, WEEK, CONFIRM, COLOUR = (
+    "dating_method",
+    "due_date",
+    "last_period",
+    "week",
+    "confirm_dating",
+    "colour",
+)
+COLOURS_FILE = Path(__file__).resolve().parents[2] / "content" / "triage" / "risk_colours.toml"
+
+
+@functools.cache
+def colour_names() -> dict[str, dict[str, str]]:
+    """{colour id: {locale: name}} in the configured order (the set is configuration)."""
+    with COLOURS_FILE.open("rb") as fp:
+        table = tomllib.load(fp)["colours"]
+    ordered = sorted(table.items(), key=lambda item: item[1].get("rank", 0))
+    return {colour: dict(entry["name"]) for colour, entry in ordered}
+
+
+@functools.cache
+def validation_texts() -> dict[str, dict[str, str]]:
+    return load_validation_texts()
+
+
+def explain_error(error: InputError, locale: str) -> str:
+    return explain(error.code, locale, validation_texts(), **error.params)
+
+
+async def ask_method(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    await send(
+        update,
+        context,
+        _("How far along is your pregnancy? Choose what you know best:"),
+        keyboard(
+            [button(_("📅 My due date"), METHOD, DUE)],
+            [button(_("🩸 First day of my last period"), METHOD, LMP)],
+            [button(_("🔢 How many weeks I am"), METHOD, WEEK)],
+        ),
+    )
+
+
+async def method_pressed(
+    update: Update, context: BotContext, state: DialogState, value: str
+) -> None:
+    if value in (DUE, LMP, WEEK):
+        await go(update, context, state, value)
+
+
+async def ask_due(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    await send(update, context, _("Type your due date, for example 2027-03-05 or 3月5日."))
+
+
+async def ask_lmp(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    await send(
+        update,
+        context,
+        _("Type the first day of your last period, for example 2026-08-20 or 8月20日."),
+    )
+
+
+async def ask_week(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    await send(
+        update,
+        context,
+        _("How many weeks pregnant are you? For example 32+4, 32 weeks 4 days, or 32周4天."),
+    )
+
+
+def _dating(step: str, text: str, today: date) -> PregnancyDating:
+    if step == WEEK:
+        return pregnancy_from_age(text, today)
+    if step == DUE:
+        return pregnancy_from_due_date(parse_due_date(text, today), today)
+    return pregnancy_from_last_period(parse_last_period(text, today), today)
+
+
+async def dating_typed(update: Update, context: BotContext, state: DialogState) -> None:
+    message = update.effective_message
+    assert message is not None
+    _ = context.tr.gettext
+    if not message.text:
+        await reask(update, context, state, _("Please type it as text."))
+        return
+    try:
+        dating = _dating(state.step, message.text, context.runtime.today())
+    except (DateInputError, GestationInputError, InputError) as error:
+        await reask(update, context, state, explain_error(error, context.tr.locale))
+        return
+    state.data["pending"] = {"due": dating.due_date.isoformat(), "method": str(dating.method)}
+    await go(update, context, state, CONFIRM)
+
+
+async def ask_confirm(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    due = date.fromisoformat(state.data["pending"]["due"])
+    dating = pregnancy_from_due_date(due, context.runtime.today())
+    age = dating.age_today
+    text = _(
+        "You are {weeks} weeks and {days} days pregnant today; your due date is {due}."
+    ).format(weeks=age.weeks, days=age.days, due=format_day(due, context.tr.locale))
+    await send(
+        update,
+        context,
+        text + "\n" + _("Is this right?"),
+        keyboard(
+            [button(_("✅ Yes"), CONFIRM, "yes"), button(_("✏️ No, change it"), CONFIRM, "no")]
+        ),
+    )
+
+
+async def confirm_pressed(
+    update: Update, context: BotContext, state: DialogState, value: str
+) -> None:
+    if value != "yes":
+        await go(update, context, state, METHOD)
+        return
+    pending = state.data.pop("pending")
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, context.account.id)
+        assert profile is not None
+        await profiles.update_profile(
+            session,
+            profile,
+            {
+                "due_date": date.fromisoformat(pending["due"]),
+                "dating_method": pending["method"],
+                "pregnant": True,
+                "pregnancy_outcome": None,
+            },
+            context.account.id,
+            runtime.clock.now(),
+        )
+    await go(update, context, state, COLOUR)
+
+
+async def ask_colour(update: Update, context: BotContext, state: DialogState) -> None:
+    _ = context.tr.gettext
+    locale = context.tr.locale
+    names = colour_names()
+    buttons = [button(entry.get(locale, colour), COLOUR, colour) for colour, entry in names.items()]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([button(_("I don't know"), COLOUR, "unknown")])
+    await send(
+        update,
+        context,
+        _(
+            "Which risk colour is on your pregnancy booklet (母子健康手册)? Your doctor "
+            'assigns it; if you are not sure, choose "I don\'t know".'
+        ),
+        keyboard(*rows),
+    )
+
+
+async def colour_pressed(
+    update: Update, context: BotContext, state: DialogState, value: str
+) -> None:
+    if value != "unknown" and value not in colour_names():
+        return
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, context.account.id)
+        assert profile is not None
+        await profiles.update_profile(
+            session,
+            profile,
+            {"risk_colour": None if value == "unknown" else value},
+            context.account.id,
+            runtime.clock.now(),
+        )
+    await advance(update, context, state, Section.PREGNANCY)
+
+
+register(Step(METHOD, ask_method, on_button=method_pressed), first_of=Section.PREGNANCY)
+register(Step(DUE, ask_due, on_text=dating_typed))
+register(Step(LMP, ask_lmp, on_text=dating_typed))
+register(Step(WEEK, ask_week, on_text=dating_typed))
+register(Step(CONFIRM, ask_confirm, on_button=confirm_pressed))
+register(Step(COLOUR, ask_colour, on_button=colour_pressed))

@@ -1,0 +1,307 @@
+"""/me and corrections, /mydata, /delete, /stop (and STOP words), /cancel."""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import tomllib
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from bot import dialogs, profiles
+from bot.communities import community_name
+from bot.context import BotContext
+from bot.dialogs import DialogState
+from bot.domain.children import child_age
+from bot.domain.gestation import gestational_age
+from bot.domain.onboarding import Section
+from bot.handlers import onboarding_pregnancy
+from bot.handlers.steps import FLOW, go, start_section
+from bot.i18n import format_day
+from bot.keyboards import language_keyboard, main_menu
+from bot.outbox import enqueue
+from storage.models import Community, Staff, User
+
+PREFIX = "me"
+OPT_OUT_FILE = Path(__file__).resolve().parents[2] / "content" / "opt_out.toml"
+
+
+@functools.cache
+def opt_out_words() -> frozenset[str]:
+    with OPT_OUT_FILE.open("rb") as fp:
+        words = tomllib.load(fp)["words"]
+    return frozenset(w.casefold() for ws in words.values() for w in ws)
+
+
+def _button(label: str, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=f"{PREFIX}:{action}")
+
+
+async def show_profile(update: Update, context: BotContext) -> None:
+    _ = context.tr.gettext
+    runtime = context.runtime
+    locale = context.tr.locale
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, context.account.id)
+        children = await profiles.children_of(session, context.account.id)
+        community = (
+            await session.get(Community, profile.community_code)
+            if profile and profile.community_code
+            else None
+        )
+    if profile is None or profile.consent != "given":
+        await _reply(
+            update, context, _("You have not shared a profile. Send /start to set one up.")
+        )
+        return
+    today = runtime.today()
+    lines = [_("<b>Your profile</b>")]
+    if profile.pregnant and profile.due_date:
+        age = gestational_age(profile.due_date, today)
+        lines.append(
+            _("🤰 Pregnant: {weeks}+{days} weeks today, due {due}").format(
+                weeks=age.weeks, days=age.days, due=format_day(profile.due_date, locale)
+            )
+        )
+        colour = onboarding_pregnancy.colour_names().get(profile.risk_colour or "", {})
+        lines.append(_("Risk colour: {colour}").format(colour=colour.get(locale, _("not given"))))
+    for child in children:
+        age = child_age(child.birth_date, today)
+        lines.append(
+            _("👶 {name}: born {birth} ({months} months)").format(
+                name=html.escape(child.nickname or _("child")),
+                birth=format_day(child.birth_date, locale),
+                months=age.months,
+            )
+        )
+    lines.append(
+        _("🏘 Community: {name}").format(
+            name=html.escape(community_name(community, locale)) if community else _("not chosen")
+        )
+    )
+    lines.append(_("📱 Phone: {phone}").format(phone=html.escape(profile.phone or _("not shared"))))
+    lines.append(_("Messages: paused (/start resumes)") if profile.paused else _("Messages: on"))
+    rows = [
+        [_button(_("✏️ Pregnancy dates"), "pregnancy"), _button(_("🎨 Risk colour"), "colour")],
+        [_button(_("➕ Add a child"), "child"), _button(_("🏘 Community"), "community")],
+        [_button(_("📱 Phone"), "phone"), _button(_("🌐 Language"), "language")],
+    ]
+    rows += [
+        [
+            _button(
+                _("❌ Remove {name}").format(name=c.nickname or format_day(c.birth_date, locale)),
+                f"rm:{c.id}",
+            )
+        ]
+        for c in children
+    ]
+    if profile.pregnant:
+        rows.append([_button(_("My pregnancy has ended"), "ended")])
+    await _reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def _reply(update: Update, context: BotContext, text: str, markup: object = None) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, text, reply_markup=markup)  # type: ignore[arg-type]
+
+
+async def on_callback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    action = query.data.removeprefix(f"{PREFIX}:")
+    _ = context.tr.gettext
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, context.account.id)
+    if profile is None or profile.consent != "given":
+        await query.answer(_("You have not shared a profile. Send /start to set one up."))
+        return
+    await query.answer()
+    sections = {
+        "pregnancy": Section.PREGNANCY,
+        "child": Section.CHILDREN,
+        "community": Section.COMMUNITY,
+        "phone": Section.PHONE,
+    }
+    if action in sections:
+        await start_section(update, context, sections[action], editing=True)
+    elif action == "colour":
+        await go(update, context, DialogState(FLOW, "", {"editing": True}), "colour")
+    elif action == "language":
+        await _reply(
+            update, context, _("Choose your language:"), language_keyboard(context.tr.locale)
+        )
+    elif action.startswith("rm:"):
+        async with runtime.db.session() as session:
+            removed = await profiles.remove_child(
+                session, context.account.id, int(action[3:]), runtime.clock.now()
+            )
+        await _reply(update, context, _("Removed.") if removed else _("Nothing to remove."))
+    elif action == "ended":
+        await _reply(
+            update,
+            context,
+            _("How did your pregnancy end?"),
+            InlineKeyboardMarkup(
+                [
+                    [_button(_("👶 My baby was born"), "end:birth")],
+                    [_button(_("💔 I lost my pregnancy"), "end:loss")],
+                    [_button(_("Go back"), "end:none")],
+                ]
+            ),
+        )
+    elif action.startswith("end:"):
+        await _pregnancy_ended(update, context, action[4:])
+    elif action.startswith("delete:"):
+        await _delete_answered(update, context, action[7:] == "yes")
+
+
+async def _pregnancy_ended(update: Update, context: BotContext, outcome: str) -> None:
+    if outcome not in ("birth", "loss"):
+        return
+    runtime = context.runtime
+    _ = context.tr.gettext
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, context.account.id)
+        assert profile is not None
+        if not profile.pregnant:
+            return
+        await profiles.update_profile(
+            session,
+            profile,
+            {"pregnant": False, "pregnancy_outcome": outcome},
+            context.account.id,
+            runtime.clock.now(),
+        )
+    if outcome == "loss":
+        await _reply(
+            update,
+            context,
+            _(
+                "I am so sorry for your loss. You will not receive any more pregnancy messages. "
+                "Please look after yourself: if you feel very low, cannot sleep, or think of "
+                "harming yourself, talk to your doctor or community health worker, or call "
+                "the mental health hotline 12356. In an emergency call {number}."
+            ).format(number=runtime.settings.emergency_number),
+            main_menu(context.tr),
+        )
+        return
+    await _reply(
+        update,
+        context,
+        _("Congratulations! Let us add your baby so you get advice for their age."),
+    )
+    await start_section(update, context, Section.CHILDREN, editing=True)
+
+
+async def my_data(update: Update, context: BotContext) -> None:
+    _ = context.tr.gettext
+    async with context.runtime.db.session() as session:
+        data = await profiles.export_data(session, context.account.id)
+    document = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_document(
+        chat.id,
+        InputFile(document, filename="mch-bot-my-data.json"),
+        caption=_("Everything stored about you, as a JSON file."),
+    )
+
+
+async def delete_request(update: Update, context: BotContext) -> None:
+    _ = context.tr.gettext
+    await _reply(
+        update,
+        context,
+        _(
+            "This erases your profile, your children's details and all your reports, and "
+            "removes you from your community's ledger. It cannot be undone. Delete everything?"
+        ),
+        InlineKeyboardMarkup(
+            [[_button(_("Yes, delete everything"), "delete:yes"), _button(_("No"), "delete:no")]]
+        ),
+    )
+
+
+async def _delete_answered(update: Update, context: BotContext, confirmed: bool) -> None:
+    _ = context.tr.gettext
+    if not confirmed:
+        await _reply(update, context, _("Nothing was deleted."))
+        return
+    runtime = context.runtime
+    now = runtime.clock.now()
+    user_id = context.account.id
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, user_id)
+        staff_ids = await profiles.assigned_staff_ids(
+            session, profile.community_code if profile else None
+        )
+        name = (profile.display_name if profile else None) or str(user_id)
+        for staff_id in staff_ids:
+            staff = await session.get(Staff, staff_id)
+            staff_user = await session.get(User, staff_id)
+            tr = runtime.catalogs.get(staff_user.locale if staff_user else None)
+            if staff is None or not staff.active:
+                continue
+            await enqueue(
+                session,
+                chat_id=staff_id,
+                text=tr.gettext(
+                    "{name} has deleted their data and left your community's ledger."
+                ).format(name=html.escape(name)),
+                dedupe_key=f"left:{user_id}:{staff_id}:{int(now.timestamp())}",
+                kind="notice",
+                now=now,
+            )
+        await profiles.delete_everything(session, user_id)
+    await _reply(
+        update,
+        context,
+        _("Your data has been deleted. Send /start if you ever want to use the bot again."),
+    )
+
+
+async def _pause(update: Update, context: BotContext) -> None:
+    runtime = context.runtime
+    _ = context.tr.gettext
+    async with runtime.db.session() as session:
+        await dialogs.clear(session, context.account.id)
+        await profiles.set_paused(session, context.account.id, True, runtime.clock.now())
+    await _reply(
+        update,
+        context,
+        _(
+            "Done: you will not receive scheduled messages or broadcasts. You can still use "
+            "the menu at any time, and send /start to turn messages back on."
+        ),
+        main_menu(context.tr),
+    )
+
+
+async def stop_command(update: Update, context: BotContext) -> None:
+    await _pause(update, context)
+
+
+async def stop_words(update: Update, context: BotContext) -> bool:
+    """STOP, 退订 … work whatever the person is doing (router priority)."""
+    message = update.effective_message
+    text = (message.text or "").strip().strip("!！。. ").casefold() if message else ""
+    if text and text in opt_out_words():
+        await _pause(update, context)
+        return True
+    return False
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    _ = context.tr.gettext
+    async with context.runtime.db.session() as session:
+        had = await dialogs.clear(session, context.account.id)
+    text = (
+        _("Cancelled. Everything you had already confirmed is kept.")
+        if had
+        else _("There is nothing to cancel.")
+    )
+    await _reply(update, context, text, main_menu(context.tr))

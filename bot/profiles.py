@@ -1,0 +1,203 @@
+"""Profiles: consent, corrections with history, pause, export and erasure.
+
+No Telegram types here: handlers call these inside one database session.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Alert,
+    Child,
+    Counter,
+    Dialog,
+    Note,
+    Profile,
+    ProfileChange,
+    Report,
+    StaffCommunity,
+    User,
+)
+
+TRACKED_FIELDS = (
+    "pregnant",
+    "parent",
+    "due_date",
+    "dating_method",
+    "risk_colour",
+    "pregnancy_outcome",
+    "community_code",
+    "phone",
+)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:200]
+
+
+async def get_profile(session: AsyncSession, user_id: int) -> Profile | None:
+    return await session.get(Profile, user_id)
+
+
+async def record_consent(
+    session: AsyncSession, user_id: int, given: bool, display_name: str | None, now: datetime
+) -> Profile:
+    """Store the answer to the consent question; a refusal stores nothing else."""
+    profile = await session.get(Profile, user_id)
+    if profile is None:
+        profile = Profile(user_id=user_id, consent="", consent_at=now, created_at=now)
+    profile.consent = "given" if given else "declined"
+    profile.consent_at = now
+    profile.display_name = display_name[:100] if given and display_name else None
+    profile.updated_at = now
+    profile.paused = False
+    session.add(profile)
+    return profile
+
+
+async def update_profile(
+    session: AsyncSession, profile: Profile, changes: dict[str, Any], actor_id: int, now: datetime
+) -> list[str]:
+    """Apply changes, keeping each corrected value in the history. Returns changed fields."""
+    changed = []
+    for field, value in changes.items():
+        old = getattr(profile, field)
+        if old == value:
+            continue
+        setattr(profile, field, value)
+        changed.append(field)
+        if field in TRACKED_FIELDS:
+            session.add(
+                ProfileChange(
+                    user_id=profile.user_id,
+                    field=field,
+                    old_value=_text(old),
+                    new_value=_text(value),
+                    changed_by=actor_id,
+                    changed_at=now,
+                )
+            )
+    if changed:
+        profile.updated_at = now
+        session.add(profile)
+    return changed
+
+
+async def children_of(session: AsyncSession, user_id: int) -> list[Child]:
+    rows = await session.exec(
+        select(Child).where(Child.user_id == user_id).order_by(col(Child.birth_date))
+    )
+    return list(rows.all())
+
+
+async def add_child(
+    session: AsyncSession, user_id: int, birth: date, nickname: str | None, now: datetime
+) -> Child:
+    child = Child(user_id=user_id, birth_date=birth, nickname=nickname, created_at=now)
+    session.add(child)
+    session.add(
+        ProfileChange(
+            user_id=user_id,
+            field="child_added",
+            new_value=birth.isoformat(),
+            changed_by=user_id,
+            changed_at=now,
+        )
+    )
+    await session.flush()
+    return child
+
+
+async def remove_child(session: AsyncSession, user_id: int, child_id: int, now: datetime) -> bool:
+    child = await session.get(Child, child_id)
+    if child is None or child.user_id != user_id:
+        return False
+    session.add(
+        ProfileChange(
+            user_id=user_id,
+            field="child_removed",
+            old_value=child.birth_date.isoformat(),
+            changed_by=user_id,
+            changed_at=now,
+        )
+    )
+    await session.delete(child)
+    return True
+
+
+async def set_paused(session: AsyncSession, user_id: int, paused: bool, now: datetime) -> bool:
+    """Pause or resume proactive messages. False when there is no profile to pause."""
+    profile = await session.get(Profile, user_id)
+    if profile is None:
+        return False
+    profile.paused = paused
+    profile.updated_at = now
+    session.add(profile)
+    return True
+
+
+async def assigned_staff_ids(session: AsyncSession, community_code: str | None) -> list[int]:
+    if community_code is None:
+        return []
+    rows = await session.exec(
+        select(StaffCommunity.staff_id).where(StaffCommunity.community_code == community_code)
+    )
+    return sorted(set(rows.all()))
+
+
+async def export_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
+    """Everything stored about one person, as plain JSON-ready data."""
+    user = await session.get(User, user_id)
+    profile = await session.get(Profile, user_id)
+
+    def dump(row: Any, exclude: set[str] | None = None) -> dict[str, Any]:
+        return row.model_dump(mode="json", exclude=exclude or set())
+
+    async def rows(model: Any, column: Any) -> list[dict[str, Any]]:
+        result = await session.exec(select(model).where(column == user_id))
+        return [dump(r) for r in result.all()]
+
+    return {
+        "user": dump(user) if user else None,
+        "profile": dump(profile) if profile else None,
+        "children": await rows(Child, Child.user_id),
+        "profile_history": await rows(ProfileChange, ProfileChange.user_id),
+        "reports": await rows(Report, Report.user_id),
+        "alerts": await rows(Alert, Alert.user_id),
+        "staff_notes": await rows(Note, Note.subject_user_id),
+    }
+
+
+async def delete_everything(session: AsyncSession, user_id: int) -> None:
+    """Erase a person: rows referencing the user go with it (ON DELETE CASCADE).
+
+    Only an anonymous count of departures is kept.
+    """
+    # Explicit deletes as well as the cascades: SQLite connections opened without
+    # foreign keys enabled (e.g. a hand-run sqlite3 shell) must not leave data behind.
+    for model, column in (
+        (Note, Note.subject_user_id),
+        (Alert, Alert.user_id),
+        (Report, Report.user_id),
+        (ProfileChange, ProfileChange.user_id),
+        (Child, Child.user_id),
+        (Profile, Profile.user_id),
+        (Dialog, Dialog.user_id),
+        (User, User.id),
+    ):
+        await session.exec(delete(model).where(column == user_id))  # type: ignore[call-overload]
+    counter = await session.get(Counter, "profiles_deleted")
+    if counter is None:
+        counter = Counter(name="profiles_deleted", value=0)
+    counter.value += 1
+    session.add(counter)
