@@ -94,6 +94,24 @@ def _i18n(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _clinics(args: argparse.Namespace) -> int:
+    from bot.clinic_cli import run_clinics_command
+
+    return run_clinics_command(args, _settings())
+
+
+def _communities(args: argparse.Namespace) -> int:
+    from bot.admin_cli import import_communities
+
+    return import_communities(args, _settings())
+
+
+def _staff(args: argparse.Namespace) -> int:
+    from bot.admin_cli import create_staff_invite
+
+    return create_staff_invite(args, _settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mch-bot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -124,6 +142,35 @@ def build_parser() -> argparse.ArgumentParser:
         help='with update: translations to apply, {"zh_Hans": {"msgid": "msgstr"}}',
     )
     i18n.set_defaults(func=_i18n)
+
+    clinics = sub.add_parser("clinics", help="the published list of fever clinics and hospitals")
+    clinics_sub = clinics.add_subparsers(dest="clinics_command", required=True)
+    clinics_import = clinics_sub.add_parser(
+        "import", help="replace the list from a CSV or JSON file"
+    )
+    clinics_import.add_argument("file")
+    clinics_import.add_argument("--published", help="publication date of the list (YYYY-MM-DD)")
+    clinics_import.add_argument(
+        "--skip-invalid", action="store_true", help="publish the valid rows even if some are bad"
+    )
+    clinics_import.set_defaults(func=_clinics)
+
+    communities = sub.add_parser("communities", help="the list of communities")
+    communities_sub = communities.add_subparsers(dest="communities_command", required=True)
+    communities_import = communities_sub.add_parser("import", help="load communities from CSV")
+    communities_import.add_argument("file")
+    communities_import.set_defaults(func=_communities)
+
+    staff = sub.add_parser("staff", help="community staff")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    staff_invite = staff_sub.add_parser("invite", help="create a one-time staff invite link")
+    staff_invite.add_argument("--role", choices=["staff", "supervisor"], default="staff")
+    staff_invite.add_argument(
+        "--community", action="append", required=True, help="community code (repeatable)"
+    )
+    staff_invite.add_argument("--hours", type=int, help="hours until the link expires")
+    staff_invite.add_argument("--bot-username", help="to print a full t.me link")
+    staff_invite.set_defaults(func=_staff)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

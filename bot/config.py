@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8080, alias="WEBHOOK_PORT")
+    # Alerts: minutes an alert may stay unacknowledged before it goes to the supervisors.
+    escalate_emergency_minutes: int = Field(default=10, ge=1, alias="ESCALATE_EMERGENCY_MINUTES")
+    escalate_priority_minutes: int = Field(default=60, ge=1, alias="ESCALATE_PRIORITY_MINUTES")
+    # Telegram's limits are unpublished and change, so they are configuration (BRIEF section 6).
+    send_rate_per_second: float = Field(default=25.0, gt=0, alias="SEND_RATE_PER_SECOND")
+    send_per_chat_interval: float = Field(default=1.0, ge=0, alias="SEND_PER_CHAT_INTERVAL")
+    invite_ttl_hours: int = Field(default=72, ge=1, alias="INVITE_TTL_HOURS")
 
     @field_validator("database_url")
     @classmethod

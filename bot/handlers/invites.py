@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 from telegram import Update
 
@@ -87,6 +88,7 @@ async def invite(update: Update, context: BotContext) -> None:
                 community_codes=[a.strip(",") for a in args[1:]],
                 created_by=context.account.id,
                 now=runtime.clock.now(),
+                ttl=timedelta(hours=runtime.settings.invite_ttl_hours),
             )
             session.add(
                 AuditEntry(
