@@ -42,11 +42,12 @@ async def start(update: Update, context: BotContext) -> None:
     community = payload[2:] if payload.startswith("c-") else None
     async with runtime.db.session() as session:
         profile = await profiles.get_profile(session, user_id)
-        if profile is not None and profile.paused:
+        was_paused = profile is not None and profile.paused
+        if was_paused:
             await profiles.set_paused(session, user_id, False, runtime.clock.now())
     _ = context.tr.gettext
     if profile is not None and profile.consent == "given" and profile.onboarded_at is not None:
-        if profile.paused:
+        if was_paused:
             await send(update, context, _("Welcome back! Messages from me are on again."))
         if community and community != profile.community_code:
             from bot.handlers import onboarding_community

@@ -10,7 +10,12 @@ from telegram import Update
 from bot import profiles
 from bot.context import BotContext
 from bot.dialogs import DialogState
-from bot.domain.children import ChildInputError, parse_birth_date, parse_nickname
+from bot.domain.children import (
+    ChildInputError,
+    parse_birth_date,
+    parse_nickname,
+    validate_child_birth_date,
+)
 from bot.domain.dates import DateInputError
 from bot.domain.onboarding import Section
 from bot.handlers.onboarding_pregnancy import explain_error
@@ -38,7 +43,8 @@ async def birth_typed(update: Update, context: BotContext, state: DialogState) -
         await reask(update, context, state, _("Please type it as text."))
         return
     try:
-        birth = parse_birth_date(message.text, context.runtime.today())
+        today = context.runtime.today()
+        birth = validate_child_birth_date(parse_birth_date(message.text, today), today)
     except (DateInputError, ChildInputError) as error:
         await reask(update, context, state, explain_error(error, context.tr.locale))
         return
