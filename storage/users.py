@@ -18,7 +18,19 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
 async def touch_user(
     session: AsyncSession, user_id: int, chat_id: int, language_code: str | None, now: datetime
 ) -> User:
-    """Record that a user wrote to us, atomically, even when two workers see them at once."""
+    """Record that a user wrote to us, atomically, even when two workers see them at once.
+
+    Most updates come from people we already know with nothing changed: those
+    cost one read and no write.
+    """
+    known = await session.get(User, user_id)
+    if (
+        known is not None
+        and known.active
+        and known.chat_id == chat_id
+        and known.language_code == language_code
+    ):
+        return known
     insert = _insert(session)
     stmt = insert(User).values(
         id=user_id,
