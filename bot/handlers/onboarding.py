@@ -23,6 +23,7 @@ from bot.handlers.steps import (
     keyboard,
     register,
     send,
+    update_own_profile,
 )
 from bot.i18n import LANGUAGE_NAMES
 from bot.keyboards import main_menu
@@ -180,17 +181,9 @@ async def ask_role(update: Update, context: BotContext, state: DialogState) -> N
 async def role_pressed(update: Update, context: BotContext, state: DialogState, value: str) -> None:
     if value not in ("pregnant", "parent", "both"):
         return
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        assert profile is not None
-        await profiles.update_profile(
-            session,
-            profile,
-            {"pregnant": value in ("pregnant", "both"), "parent": value in ("parent", "both")},
-            context.account.id,
-            runtime.clock.now(),
-        )
+    await update_own_profile(
+        context, {"pregnant": value in ("pregnant", "both"), "parent": value in ("parent", "both")}
+    )
     await advance(update, context, state, Section.ROLE)
 
 

@@ -19,7 +19,17 @@ from bot.domain.children import (
 from bot.domain.dates import DateInputError
 from bot.domain.onboarding import Section
 from bot.handlers.onboarding_pregnancy import explain_error
-from bot.handlers.steps import Step, advance, button, go, keyboard, reask, register, send
+from bot.handlers.steps import (
+    Step,
+    advance,
+    button,
+    go,
+    keyboard,
+    reask,
+    register,
+    send,
+    typed_text,
+)
 from bot.i18n import format_day
 
 BIRTH, NAME, MORE = "child_birth", "child_name", "more_children"
@@ -36,15 +46,12 @@ async def ask_birth(update: Update, context: BotContext, state: DialogState) -> 
 
 
 async def birth_typed(update: Update, context: BotContext, state: DialogState) -> None:
-    message = update.effective_message
-    assert message is not None
-    _ = context.tr.gettext
-    if not message.text:
-        await reask(update, context, state, _("Please type it as text."))
+    text = await typed_text(update, context, state)
+    if text is None:
         return
     try:
         today = context.runtime.today()
-        birth = validate_child_birth_date(parse_birth_date(message.text, today), today)
+        birth = validate_child_birth_date(parse_birth_date(text, today), today)
     except (DateInputError, ChildInputError) as error:
         await reask(update, context, state, explain_error(error, context.tr.locale))
         return

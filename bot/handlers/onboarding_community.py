@@ -7,7 +7,6 @@ import html
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from bot import profiles
 from bot.communities import community_name, district_name, nearest_community
 from bot.context import BotContext
 from bot.dialogs import DialogState
@@ -22,6 +21,7 @@ from bot.handlers.steps import (
     reask,
     register,
     send,
+    update_own_profile,
 )
 from storage import communities as community_store
 from storage.models import Community
@@ -180,18 +180,12 @@ async def confirm_pressed(
 
 
 async def _choose(update: Update, context: BotContext, state: DialogState, code: str) -> None:
-    runtime = context.runtime
     _ = context.tr.gettext
     community = await _community(context, code)
     if community is None:
         await go(update, context, state, DISTRICT)
         return
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        assert profile is not None
-        await profiles.update_profile(
-            session, profile, {"community_code": code}, context.account.id, runtime.clock.now()
-        )
+    await update_own_profile(context, {"community_code": code})
     name = html.escape(community_name(community, context.tr.locale))
     await send(
         update,
@@ -241,17 +235,7 @@ async def phone_shared(update: Update, context: BotContext, state: DialogState) 
     if message.contact.user_id not in (None, context.account.id):
         await reask(update, context, state, _("Please share your own number with the button."))
         return
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        assert profile is not None
-        await profiles.update_profile(
-            session,
-            profile,
-            {"phone": message.contact.phone_number[:32]},
-            context.account.id,
-            runtime.clock.now(),
-        )
+    await update_own_profile(context, {"phone": message.contact.phone_number[:32]})
     await advance(update, context, state, Section.PHONE)
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot import profiles
 from bot.context import BotContext
 from bot.dialogs import DialogState
 from bot.domain.dates import DateInputError
@@ -24,7 +23,18 @@ from bot.domain.gestation import (
 )
 from bot.domain.onboarding import Section
 from bot.domain.validation_text import InputError, explain, load_validation_texts
-from bot.handlers.steps import Step, advance, button, go, keyboard, reask, register, send
+from bot.handlers.steps import (
+    Step,
+    advance,
+    button,
+    go,
+    keyboard,
+    reask,
+    register,
+    send,
+    typed_text,
+    update_own_profile,
+)
 from bot.i18n import format_day
 
 METHOD, DUE, LMP, WEEK, CONFIRM, COLOUR = (
@@ -109,14 +119,11 @@ def _dating(step: str, text: str, today: date) -> PregnancyDating:
 
 
 async def dating_typed(update: Update, context: BotContext, state: DialogState) -> None:
-    message = update.effective_message
-    assert message is not None
-    _ = context.tr.gettext
-    if not message.text:
-        await reask(update, context, state, _("Please type it as text."))
+    text = await typed_text(update, context, state)
+    if text is None:
         return
     try:
-        dating = _dating(state.step, message.text, context.runtime.today())
+        dating = _dating(state.step, text, context.runtime.today())
     except (DateInputError, GestationInputError, InputError) as error:
         await reask(update, context, state, explain_error(error, context.tr.locale))
         return
@@ -149,22 +156,15 @@ async def confirm_pressed(
         await go(update, context, state, METHOD)
         return
     pending = state.data.pop("pending")
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        assert profile is not None
-        await profiles.update_profile(
-            session,
-            profile,
-            {
-                "due_date": date.fromisoformat(pending["due"]),
-                "dating_method": pending["method"],
-                "pregnant": True,
-                "pregnancy_outcome": None,
-            },
-            context.account.id,
-            runtime.clock.now(),
-        )
+    await update_own_profile(
+        context,
+        {
+            "due_date": date.fromisoformat(pending["due"]),
+            "dating_method": pending["method"],
+            "pregnant": True,
+            "pregnancy_outcome": None,
+        },
+    )
     await go(update, context, state, COLOUR)
 
 
@@ -191,17 +191,7 @@ async def colour_pressed(
 ) -> None:
     if value != "unknown" and value not in colour_names():
         return
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        assert profile is not None
-        await profiles.update_profile(
-            session,
-            profile,
-            {"risk_colour": None if value == "unknown" else value},
-            context.account.id,
-            runtime.clock.now(),
-        )
+    await update_own_profile(context, {"risk_colour": None if value == "unknown" else value})
     await advance(update, context, state, Section.PREGNANCY)
 
 

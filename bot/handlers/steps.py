@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -99,6 +100,26 @@ async def advance(update: Update, context: BotContext, state: DialogState, done:
     async with runtime.db.session() as session:
         await dialogs.clear(session, context.account.id)
     await finish_onboarding(update, context)
+
+
+async def update_own_profile(context: BotContext, changes: dict[str, Any]) -> None:
+    """Apply confirmed answers to the person's own profile (history is kept)."""
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, context.account.id)
+        assert profile is not None
+        await profiles.update_profile(
+            session, profile, changes, context.account.id, runtime.clock.now()
+        )
+
+
+async def typed_text(update: Update, context: BotContext, state: DialogState) -> str | None:
+    """The text of the message, or None after re-asking when it was not text."""
+    message = update.effective_message
+    if message is not None and message.text:
+        return message.text
+    await reask(update, context, state, context.tr.gettext("Please type it as text."))
+    return None
 
 
 async def reask(update: Update, context: BotContext, state: DialogState, problem: str) -> None:
