@@ -75,3 +75,61 @@ def test_db_upgrade_command(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "x.sqlite3").exists()
+
+
+async def test_run_serves_a_real_process_and_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
+    """`python -m bot run` against the fake Bot API: it answers, then SIGTERM stops it cleanly."""
+    import asyncio
+    import signal
+
+    from bot.devtools.fake_telegram import FakeTelegram
+
+    async with FakeTelegram() as telegram:
+        env = _env(tmp_path) | {
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await telegram.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+            await telegram.push_update(
+                {
+                    "update_id": telegram.next_update_id(),
+                    "message": {
+                        "message_id": 1,
+                        "date": 0,
+                        "chat": {"id": 42, "type": "private"},
+                        "from": {
+                            "id": 42,
+                            "is_bot": False,
+                            "first_name": "A",
+                            "language_code": "en",
+                        },
+                        "text": "/help",
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+                    },
+                }
+            )
+            reply = await telegram.wait_for(lambda c: c.chat_id == 42, timeout=30)
+            assert "What I can do" in reply.text
+            process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(30):
+                code = await process.wait()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        stderr = (await process.stderr.read()).decode() if process.stderr else ""
+        assert code == 0, stderr
+        assert "stopping" in stderr
+        assert "/help" not in stderr  # no message content in the logs

@@ -290,6 +290,7 @@ class FakeTelegram:
             )
         if method == "getUpdates":
             result = await handler(params)
+            await self._record(ApiCall(method, params, result=result))
             return web.json_response({"ok": True, "result": result})
         try:
             result = handler(params)
