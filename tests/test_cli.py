@@ -101,7 +101,8 @@ async def test_run_serves_a_real_process_and_stops_gracefully_on_sigterm(tmp_pat
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            await telegram.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+            # The bot clears any webhook just before it starts long polling.
+            await telegram.wait_for(lambda c: c.method == "deleteWebhook", timeout=60)
             await telegram.push_update(
                 {
                     "update_id": telegram.next_update_id(),
