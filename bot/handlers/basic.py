@@ -6,7 +6,8 @@ from telegram import Update
 
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
-from bot.keyboards import LANGUAGE_CALLBACK, language_keyboard
+from bot.handlers.guide import topics_button
+from bot.keyboards import LANGUAGE_CALLBACK, language_keyboard, main_menu
 from storage.users import set_locale
 
 
@@ -45,7 +46,9 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def show_help(update: Update, context: BotContext) -> None:
     assert update.effective_message
-    await update.effective_message.reply_text(help_text(context))
+    await update.effective_message.reply_text(
+        help_text(context), reply_markup=main_menu(context.tr)
+    )
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
@@ -71,13 +74,17 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     await query.answer(_("Language: English"))
     await query.edit_message_reply_markup(language_keyboard(locale))
     assert update.effective_chat
-    await context.bot.send_message(update.effective_chat.id, help_text(context))
+    # The menu again, so its labels follow the new language.
+    await context.bot.send_message(
+        update.effective_chat.id, help_text(context), reply_markup=main_menu(context.tr)
+    )
 
 
 async def unknown(update: Update, context: BotContext) -> None:
-    """Never leave a message unanswered: say what the bot can do instead."""
+    """Never leave a message unanswered: say what the bot can do, and offer the topics."""
     _ = context.tr.gettext
     assert update.effective_message
     await update.effective_message.reply_text(
-        _("Sorry, I did not understand that.") + "\n\n" + help_text(context)
+        _("Sorry, I did not understand that.") + "\n\n" + help_text(context),
+        reply_markup=topics_button(context.tr),
     )
