@@ -78,16 +78,29 @@ async def _say(user: ChatUser, line: str) -> Reply:
 
 
 async def seed_sample_data(harness: BotHarness) -> None:
-    """A fresh shell database gets the clearly labelled sample communities."""
+    """A fresh shell database gets the clearly labelled sample communities and clinics."""
     from sqlmodel import select
 
+    from bot import clinics
+    from bot.clinics_import import CONTENT_DIR, parse_clinic_file
     from bot.communities import SAMPLE_FILE, read_communities
     from storage.communities import replace_communities
     from storage.models import Community
 
-    async with harness.runtime.db.session() as session:
+    runtime = harness.runtime
+    async with runtime.db.session() as session:
         if (await session.exec(select(Community.code).limit(1))).first() is None:
             await replace_communities(session, read_communities(SAMPLE_FILE))
+    if await clinics.is_empty(runtime.db):
+        sample = CONTENT_DIR / "sample.csv"
+        result = parse_clinic_file(sample)
+        await clinics.publish(
+            runtime.db,
+            result.accepted,
+            published=None,
+            source_name=sample.name,
+            now=runtime.clock.now(),
+        )
 
 
 async def run_shell(

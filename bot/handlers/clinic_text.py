@@ -1,0 +1,123 @@
+"""How the clinic answer reads: the list, each place's state now, and the advice before going.
+
+Kept apart from the conversation in clinic.py so the wording can change without touching
+the dialog, and so the massage answer can share the sourced texts.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from datetime import datetime
+
+from babel.dates import format_date
+
+from bot.clinics import Directory
+from bot.clinics_import import CONTENT_DIR
+from bot.context import BotContext
+from bot.domain.clinics import PlaceType, RankedPlace
+from bot.domain.validation_text import explain, load_validation_texts
+from bot.i18n import N_, format_day
+
+PREGNANT_EMERGENCY = "e"  # the clinic dialog's mode for a pregnant woman's emergency
+DIRECTIONS_FILE = CONTENT_DIR / "directions.toml"
+
+TYPE_LABELS = {
+    PlaceType.FEVER_CLINIC: N_("Fever clinic"),
+    PlaceType.PAEDIATRIC_FEVER_CLINIC: N_("Children's fever clinic"),
+    PlaceType.EMERGENCY_MIDWIFERY: N_("Emergency midwifery institution"),
+    PlaceType.MATERNITY_HOSPITAL: N_("Maternity hospital"),
+}
+
+
+@functools.cache
+def directions_texts() -> dict[str, dict[str, str]]:
+    return load_validation_texts(DIRECTIONS_FILE)
+
+
+def health_text(context: BotContext, code: str) -> str:
+    """A sourced text from content/clinics/directions.toml in the user's language."""
+    number = context.runtime.settings.emergency_number
+    return explain(code, context.tr.locale, directions_texts(), emergency_number=number)
+
+
+def render_answer(
+    context: BotContext,
+    directory: Directory,
+    ranked: list[RankedPlace],
+    heading: str,
+    mode: str,
+) -> str:
+    """The whole answer as one HTML message: heading, places, list date, advice."""
+    _ = context.tr.gettext
+    lines = [f"<b>{heading}</b>"]
+    if not ranked:
+        lines += ["", _("I have no place of this kind in the list for that area.")]
+    elif not ranked[0].open_now:
+        lines += ["", _("None of these is open right now; each shows when it opens.")]
+    for number, item in enumerate(ranked, start=1):
+        lines += ["", *_place_lines(context, number, item)]
+    published = _published_line(context, directory)
+    if published:
+        lines += ["", published]
+    before = "before_going_pregnant" if mode == PREGNANT_EMERGENCY else "before_going"
+    lines += ["", health_text(context, before)]
+    return "\n".join(lines)
+
+
+def _place_lines(context: BotContext, number: int, item: RankedPlace) -> list[str]:
+    _ = context.tr.gettext
+    place = item.place
+    title = f"{number}. <b>{html.escape(place.name)}</b>"
+    if item.distance_m is not None:
+        title += " · " + _distance(context, item.distance_m)
+    lines = [title, f"<i>{_(TYPE_LABELS[place.type])}</i>"]
+    lines.append("📍 " + html.escape(place.address))
+    if place.phone:
+        lines.append("☎️ " + html.escape(place.phone))
+    if place.hours.is_always_open:
+        lines.append("🕒 " + _("Open 24 hours"))
+    else:
+        lines.append("🕒 " + html.escape(place.hours.text))
+    lines.append(_status(context, item))
+    if place.notes:
+        lines.append("ℹ️ " + html.escape(place.notes))
+    return lines
+
+
+def _distance(context: BotContext, metres: float) -> str:
+    _ = context.tr.gettext
+    if metres < 1000:
+        return _("{metres} m").format(metres=max(10, round(metres / 10) * 10))
+    return _("{km} km").format(km=f"{metres / 1000:.1f}")
+
+
+def _clock_time(moment: datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def _status(context: BotContext, item: RankedPlace) -> str:
+    _ = context.tr.gettext
+    if item.open_now:
+        if item.closes_at is None:
+            return _("✅ Open now")
+        return _("✅ Open now, until {time}").format(time=_clock_time(item.closes_at))
+    if item.opens_at is None:
+        return _("⏰ Closed now")
+    weekday = format_date(item.opens_at.date(), "EEEE", locale=context.tr.locale)
+    return _("⏰ Closed now; opens at {time} ({weekday})").format(
+        time=_clock_time(item.opens_at), weekday=weekday
+    )
+
+
+def _published_line(context: BotContext, directory: Directory) -> str:
+    _ = context.tr.gettext
+    locale = context.tr.locale
+    if directory.published is not None:
+        return _("From the list published on {date}.").format(
+            date=format_day(directory.published, locale)
+        )
+    if directory.imported_at is not None:
+        local = directory.imported_at.astimezone(context.runtime.settings.zone).date()
+        return _("From the list updated on {date}.").format(date=format_day(local, locale))
+    return ""
