@@ -1,0 +1,94 @@
+"""The questions of a report about a child, in the order they are asked.
+
+The temperature comes first: for a baby under 3 months a fever alone is an
+emergency (BRIEF section 4), and the engine warns as soon as an answer shows one.
+The signs are the rules' child checklist; the age-specific thresholds (fever under
+3 months, fast breathing by age) are applied by triage from the child's birth date.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot import profiles
+from bot.context import BotContext
+from bot.dialogs import DialogState
+from bot.domain.children import child_age
+from bot.domain.measurements import parse_breathing_rate, parse_temperature
+from bot.handlers.report import register
+from bot.handlers.report_steps import (
+    NOT_MEASURED,
+    SKIP,
+    checklist_step,
+    days_step,
+    fixed,
+    has_fever,
+    reading_step,
+)
+from bot.i18n import N_
+from storage.models import Child
+
+SUBJECT = "child"
+TEMP, SIGNS, BREATH, FEVER_DAYS = "c_temp", "c_sym", "c_breath", "c_fdays"
+
+
+async def _child(context: BotContext, state: DialogState) -> Child | None:
+    async with context.runtime.db.session() as session:
+        children = await profiles.children_of(session, context.account.id)
+    return next((c for c in children if c.id == state.data.get("child_id")), None)
+
+
+async def _name_and_age(context: BotContext, state: DialogState) -> tuple[str, str]:
+    _ = context.tr.gettext
+    child = await _child(context, state)
+    if child is None:
+        return _("your child"), ""
+    age = child_age(child.birth_date, context.runtime.today())
+    if age.months < 1:
+        age_text = _("1 day old") if age.days == 1 else _("{n} days old").format(n=age.days)
+    elif age.months < 24:
+        age_text = _("1 month old") if age.months == 1 else _("{n} months old").format(n=age.months)
+    else:
+        age_text = _("{n} years old").format(n=age.years)
+    return html.escape(child.nickname or _("your child")), age_text
+
+
+BREATHING_QUESTION = N_(
+    "Optional: while your child is calm or asleep, count the breaths (the belly or "
+    "chest rising) for one full minute and type the number. Otherwise press Skip."
+)
+FEVER_DAYS_QUESTION = N_("For how many days has your child had a fever? Today counts as 1.")
+
+
+async def temperature_question(context: BotContext, state: DialogState) -> str:
+    _ = context.tr.gettext
+    name, age = await _name_and_age(context, state)
+    return _(
+        "Report for <b>{name}</b> ({age}). What is the temperature now (under the arm)? "
+        "Type it, for example 38.5 or 38,5 (°F works too)."
+    ).format(name=name, age=age)
+
+
+async def signs_question(context: BotContext, state: DialogState) -> str:
+    _ = context.tr.gettext
+    name, _age = await _name_and_age(context, state)
+    return _(
+        "Does <b>{name}</b> have any of these now? Tap all that apply (tap again to "
+        "untick), then press Done."
+    ).format(name=name)
+
+
+def _store_fever_days(state: DialogState, days: int) -> None:
+    state.data["fever_days"] = days
+
+
+register(
+    reading_step(TEMP, "temperature_c", parse_temperature, temperature_question, NOT_MEASURED),
+    SUBJECT,
+)
+register(checklist_step(SIGNS, SUBJECT, signs_question), SUBJECT)
+register(
+    reading_step(BREATH, "breathing_rate", parse_breathing_rate, fixed(BREATHING_QUESTION), SKIP),
+    SUBJECT,
+)
+register(days_step(FEVER_DAYS, fixed(FEVER_DAYS_QUESTION), _store_fever_days, has_fever), SUBJECT)

@@ -1,0 +1,180 @@
+"""Danger words in free text get the emergency answer first, even in the middle of a
+dialog, while questions *about* danger signs are left to the health guide."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import dialogs
+from bot.devtools.harness import BotHarness
+from bot.domain.danger_words import (
+    DangerWordsError,
+    default_danger_words,
+    find_danger_signs,
+    load_danger_words,
+)
+from bot.reports import triage_rules
+from storage.db import Database
+from tests import factories
+
+CONTENT = Path(__file__).resolve().parents[1] / "content" / "danger_words.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "signs"),
+    [
+        ("出血了", {"bleeding"}),
+        ("我下面流血了怎么办", {"bleeding"}),
+        ("羊水破了", {"waters"}),
+        ("好像破水了，没有宫缩", {"waters"}),
+        ("宝宝抽搐", {"fit"}),
+        ("孩子惊厥了！", {"fit"}),
+        ("喘不上气", {"breathing"}),
+        ("宝宝叫不醒", {"unresponsive"}),
+        ("感觉不到胎动了", {"fetal_movement"}),
+        ("我不想活了", {"self_harm"}),
+        ("bleeding", {"bleeding"}),
+        ("I'm bleeding, is this a danger sign?", {"bleeding"}),
+        ("My waters broke an hour ago", {"waters"}),
+        ("baby is having a fit", {"fit"}),
+        ("Baby is having a FIT!!", {"fit"}),
+        ("can't breathe", {"breathing"}),
+        ("she can\u2019t breathe", {"breathing"}),  # a phone's curly apostrophe
+        ("the baby hasn't moved since this morning", {"fetal_movement"}),
+        ("my son is floppy and won't wake up", {"unresponsive"}),
+        ("I want to kill myself", {"self_harm"}),
+        ("宝宝 seizure 了", {"fit"}),  # mixed languages
+        ("bleeding and can't breathe", {"bleeding", "breathing"}),
+    ],
+)
+def test_danger_signs_are_found(text: str, signs: set[str]) -> None:
+    assert set(find_danger_signs(text)) == signs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what are the danger signs",
+        "What are the danger signs in pregnancy, like bleeding?",
+        "Is bleeding a warning sign?",
+        "symptoms of a seizure in children",
+        "孕期危险信号有哪些",
+        "出血是危险信号吗",
+        "宝宝抽搐的原因有哪些",
+        "没有出血，只是有点咳嗽",
+        "I am not bleeding, just a cough",
+        "no bleeding",
+        "牙龈出血正常吗",
+        "my gums are bleeding when I brush",
+        "小腿抽筋怎么办",
+        "how do I do a mask fit test",
+        "宝宝发烧38度",
+        "hello",
+    ],
+)
+def test_education_questions_and_look_alikes_are_not_emergencies(text: str) -> None:
+    assert find_danger_signs(text) == ()
+
+
+def test_every_sign_cites_sources_known_to_the_triage_rules() -> None:
+    words = default_danger_words()
+    known = set(triage_rules().sources)
+    for sign in words.signs:
+        assert sign.sources and set(sign.sources) <= known, sign.id
+        for locale in ("zh_Hans", "en"):
+            assert sign.answer(locale, "120").strip()
+
+
+def test_a_broken_word_list_fails_at_load(tmp_path: Path) -> None:
+    broken = tmp_path / "danger_words.toml"
+    broken.write_text(
+        CONTENT.read_text(encoding="utf-8").replace(
+            "拨打{emergency_number}。路上", "拨打{number}。路上"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(DangerWordsError, match="only \\{emergency_number\\}"):
+        load_danger_words(broken)
+
+
+@pytest.mark.parametrize(
+    ("locale", "language_code", "text", "expected"),
+    [
+        ("zh_Hans", "zh-hans", "出血了", "孕期出血是危险信号"),
+        ("zh_Hans", "zh-hans", "羊水破了", "阴道流液可能是破水"),
+        ("en", "en", "baby is having a fit", "Lay the person on their side"),
+        ("en", "en", "can't breathe", "Difficulty breathing is a danger sign"),
+    ],
+)
+async def test_the_emergency_answer_comes_with_the_emergency_number(
+    harness: BotHarness, locale: str, language_code: str, text: str, expected: str
+) -> None:
+    reply = await harness.user(501, language_code=language_code).send(text)
+    [message] = reply.messages
+    rules = triage_rules()
+    assert message.text.startswith("🚨")
+    assert (
+        rules.levels[max(rules.levels)]["user"].get(locale).format(emergency_number="120")
+        in message.text
+    )
+    assert expected in message.text and "120" in message.text
+
+
+async def test_the_emergency_number_is_configuration(harness: BotHarness) -> None:
+    harness.runtime.settings.emergency_number = "999"
+    reply = await harness.user(502, language_code="en").send("I'm bleeding")
+    assert "call 999" in reply.text and "120" not in reply.text
+
+
+async def test_a_danger_word_in_the_middle_of_onboarding_is_answered_and_keeps_the_dialog(
+    harness: BotHarness,
+) -> None:
+    mom = harness.user(503, language_code="en")
+    await mom.send("/start")
+    await mom.press("English")
+    await mom.press("I agree")  # now asked whether she is pregnant or a parent
+    async with harness.runtime.db.session() as session:
+        before = await dialogs.load(session, 503)
+    assert before is not None and before.step == "role"
+
+    reply = await mom.send("my baby is having a fit")
+    assert "call 120" in reply.messages[0].text
+    assert "carry on where you left off" in reply.text
+    async with harness.runtime.db.session() as session:
+        assert await dialogs.load(session, 503) == before
+    after = await mom.press("I am pregnant")  # and she carries on
+    assert "How far along is your pregnancy?" in after.text
+
+
+async def test_a_danger_word_in_the_middle_of_a_report_keeps_every_answer(
+    harness: BotHarness, db: Database
+) -> None:
+    await factories.community(db)
+    await factories.mother(db, 504)
+    mom = harness.user(504, language_code="zh-hans")
+    await mom.send("/report")
+    await mom.press("咳嗽")
+    await mom.press("✅")
+    reply = await mom.send("我喘不上气了")
+    assert "120" in reply.messages[0].text and "呼吸困难是危险信号" in reply.messages[0].text
+    async with harness.runtime.db.session() as session:
+        state = await dialogs.load(session, 504)
+    assert state is not None and state.step == "p_temp" and state.data["symptoms"] == ["cough"]
+    await mom.send("38.6")
+    async with harness.runtime.db.session() as session:
+        state = await dialogs.load(session, 504)
+    assert state is not None and state.data["temperature_c"] == 38.6
+
+
+@pytest.mark.parametrize(
+    ("language_code", "text"),
+    [("en", "what are the danger signs"), ("zh-hans", "孕期危险信号有哪些")],
+)
+async def test_asking_about_danger_signs_gets_no_emergency_answer(
+    harness: BotHarness, language_code: str, text: str
+) -> None:
+    reply = await harness.user(505, language_code=language_code).send(text)
+    assert reply.messages and not reply.text.startswith("🚨")
+    assert "120" not in reply.messages[0].text.split("\n")[0]
