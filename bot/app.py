@@ -19,7 +19,19 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers import basic, invites, onboarding, profile, router, steps
+from bot.handlers import (
+    alert_buttons,
+    basic,
+    clinic,
+    guide,
+    invites,
+    onboarding,
+    profile,
+    report,
+    router,
+    staff_tools,
+    steps,
+)
 from bot.handlers.errors import on_error
 from bot.handlers.identify import identify
 from bot.keyboards import LANGUAGE_CALLBACK
@@ -67,10 +79,26 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("mydata", profile.my_data, filters=private))
     app.add_handler(CommandHandler("delete", profile.delete_request, filters=private))
     app.add_handler(CommandHandler("invite", invites.invite, filters=private))
+    app.add_handler(CommandHandler("guide", guide.show_menu, filters=private))
+    app.add_handler(CommandHandler("clinic", clinic.clinic_command, filters=private))
+    app.add_handler(CommandHandler("report", report.start_report, filters=private))
+    app.add_handler(CommandHandler("ledger", staff_tools.show_ledger, filters=private))
+    app.add_handler(CommandHandler("due", staff_tools.show_due, filters=private))
+    app.add_handler(CommandHandler("export", staff_tools.export_ledger, filters=private))
+    app.add_handler(CommandHandler("note", staff_tools.note_command, filters=private))
 
     app.add_handler(CallbackQueryHandler(basic.language_chosen, pattern=f"^{LANGUAGE_CALLBACK}"))
     app.add_handler(CallbackQueryHandler(steps.on_callback, pattern=rf"^{steps.PREFIX}:"))
     app.add_handler(CallbackQueryHandler(profile.on_callback, pattern=rf"^{profile.PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(guide.on_callback, pattern=rf"^{guide.PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(clinic.on_callback, pattern=rf"^{clinic.PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(report.on_callback, pattern=rf"^{report.PREFIX}:"))
+    app.add_handler(
+        CallbackQueryHandler(alert_buttons.on_callback, pattern=rf"^{alert_buttons.PREFIX}:")
+    )
+    app.add_handler(
+        CallbackQueryHandler(staff_tools.on_callback, pattern=rf"^{staff_tools.PREFIX}:")
+    )
 
     # Last: text, locations and contacts go through the router (see its docstring for
     # the order); unknown commands get a helpful answer, never silence.

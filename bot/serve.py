@@ -15,7 +15,10 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot import delivery
 from bot.app import build_application
+from bot.delivery import DeliveryWorker
+from bot.escalation import escalate_due
 from bot.runtime import Runtime
 from bot.webhook import make_web_app, start_web_server
 
@@ -37,12 +40,17 @@ class BotService:
             runtime, application_class=application_class, polling=not self.webhook
         )
         self._web: web.AppRunner | None = None
+        # The only sender of proactive messages; it also runs escalation on every pass.
+        self.delivery = DeliveryWorker(runtime, self.application.bot)
+        self.delivery.jobs.append(lambda: escalate_due(runtime))
+        self.application.bot_data[delivery.KEY] = self.delivery
 
     async def start(self) -> None:
         app = self.application
         settings = self.runtime.settings
         await app.initialize()
         await app.start()
+        await self.delivery.start()
         if self.webhook:
             assert settings.webhook_url is not None
             web_app = make_web_app(app, settings.webhook_url, settings.webhook_secret)
@@ -71,6 +79,7 @@ class BotService:
         if self._web is not None:
             await self._web.cleanup()
             self._web = None
+        await self.delivery.stop()
         if app.running:
             await app.stop()
         await app.shutdown()

@@ -200,8 +200,12 @@ class Alert(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)  # open | acknowledged | contacted
     acknowledged_by: int | None = Field(default=None, sa_column=Column(BigInteger))
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    contacted_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    contacted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     escalate_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Who pressed Escalate; None when the time ran out and the bot escalated.
+    escalated_by: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -217,8 +221,11 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=128, unique=True)
     kind: str = Field(max_length=24)
-    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     alert_id: int | None = Field(default=None, foreign_key="alerts.id", ondelete="CASCADE")
+    # Held back until row `after_id` is settled: an edit waits for the message it edits
+    # (and for the edit before it), so copies never end up showing an older state.
+    after_id: int | None = None
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=16, index=True)
     attempts: int = 0

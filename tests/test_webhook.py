@@ -21,9 +21,10 @@ async def _post(harness: BotHarness, headers: dict[str, str]) -> int:
             "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
         },
     }
-    async with aiohttp.ClientSession() as client, client.post(
-        url, json=update, headers=headers
-    ) as resp:
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(url, json=update, headers=headers) as resp,
+    ):
         return resp.status
 
 
@@ -49,8 +50,9 @@ async def test_updates_without_the_right_secret_are_refused_with_403(settings, c
 async def test_health_endpoint(settings, clock) -> None:
     async with BotHarness(settings, clock=clock, webhook=True) as harness:
         port = harness.runtime.settings.webhook_port
-        async with aiohttp.ClientSession() as client, client.get(
-            f"http://127.0.0.1:{port}/healthz"
-        ) as resp:
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(f"http://127.0.0.1:{port}/healthz") as resp,
+        ):
             assert resp.status == 200
             assert (await resp.json())["status"] == "ok"

@@ -18,14 +18,22 @@ from bot.context import BotContext
 from bot.dialogs import DialogState
 from bot.handlers import (
     basic,
+    clinic,
+    danger,
+    guide,
+    massage,
     onboarding,  # noqa: F401  (registers the onboarding steps)
     onboarding_children,  # noqa: F401
     onboarding_community,  # noqa: F401
     onboarding_pregnancy,  # noqa: F401
     profile,
+    report,
+    report_child,  # noqa: F401  (registers the report steps)
+    report_pregnancy,  # noqa: F401
+    staff_tools,
     steps,
 )
-from bot.keyboards import MENU_PROFILE, menu_item
+from bot.keyboards import MENU_CLINIC, MENU_GUIDE, MENU_PROFILE, MENU_REPORT, menu_item
 
 FlowHandler = Callable[[Update, BotContext, DialogState], Awaitable[None]]
 MenuHandler = Callable[[Update, BotContext], Awaitable[None]]
@@ -34,20 +42,38 @@ TextHandler = Callable[[Update, BotContext], Awaitable[bool]]
 # flow name -> the handler of a message sent while that flow is waiting for an answer.
 FLOWS: dict[str, FlowHandler] = {
     steps.FLOW: steps.on_message,
+    clinic.FLOW: clinic.on_flow_message,
+    report.FLOW: report.on_message,
+    staff_tools.NOTE_FLOW: staff_tools.on_note_message,
 }
 
 # main-menu msgid -> handler.
 MENU: dict[str, MenuHandler] = {
     MENU_PROFILE: profile.show_profile,
+    MENU_GUIDE: guide.show_menu,
+    MENU_CLINIC: clinic.clinic_command,
+    MENU_REPORT: report.start_report,
 }
 
 # Checked first, in order; each returns True when it answered (and the message is done).
 PRIORITY_TEXT: list[TextHandler] = [
     profile.stop_words,
+    # A staff note describes someone else ("bleeding, sent to hospital"): it must be
+    # stored as written, not answered as the writer's own danger sign.
+    staff_tools.note_in_progress,
+    danger.danger_words,  # danger signs in free text, even mid-dialog
 ]
 
 # Checked after dialogs and the menu, in order; True when it answered.
-FREE_TEXT: list[TextHandler] = []
+# Order matters: add new handlers ABOVE guide.answer_question. Topic keywords
+# are broad (fever, massage and their Chinese words), so the massage/fever intents must get
+# the message first; the education topics answer only what nobody else claimed.
+FREE_TEXT: list[TextHandler] = [
+    massage.massage_text,  # before the fever words: massage + fever is the massage answer
+    clinic.fever_text,
+    clinic.location_without_dialog,
+    guide.answer_question,  # keep last
+]
 
 
 async def on_message(update: Update, context: BotContext) -> None:

@@ -1,0 +1,100 @@
+"""The buttons on a staff alert: `al:<action>:<alert id>` (see bot/alerts.py).
+
+Acknowledge, Contacted, Add note, Escalate. The press is answered with a short
+notice; what changed reaches every staff copy through outbox edits (queued by
+the service in the same transaction), not by editing this one message here.
+A press by anyone not entitled to act (a forged callback) changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram import Update
+
+from bot import alert_actions, escalation
+from bot.alert_actions import Outcome
+from bot.context import BotContext
+from bot.handlers import staff_tools
+
+log = logging.getLogger(__name__)
+
+PREFIX = "al"
+ACTIONS = ("ack", "contacted", "note", "esc")
+
+
+def _parse(data: str) -> tuple[str, int] | None:
+    parts = data.split(":")
+    if len(parts) != 3 or parts[1] not in ACTIONS or not parts[2].isdigit():
+        return None
+    return parts[1], int(parts[2])
+
+
+async def on_callback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _ = context.tr.gettext
+    parsed = _parse(query.data)
+    if parsed is None:
+        await query.answer(_("This button is no longer valid."))
+        return
+    action, alert_id = parsed
+    runtime = context.runtime
+    actor = context.account.id
+    now = runtime.clock.now()
+    settings = runtime.settings
+    async with runtime.db.session() as session:
+        if action == "ack":
+            outcome = await alert_actions.acknowledge(
+                session, alert_id, actor, now, settings, runtime.catalogs
+            )
+        elif action == "contacted":
+            outcome = await alert_actions.mark_contacted(
+                session, alert_id, actor, now, settings, runtime.catalogs
+            )
+        else:
+            outcome = await alert_actions.check(session, alert_id, actor, settings)
+            if outcome.code == "done" and action == "esc":
+                outcome = await escalation.escalate(
+                    session, alert_id, now, settings, runtime.catalogs, by=actor
+                )
+        who = (
+            await alert_actions.display_name(session, outcome.by, context.tr, settings)
+            if outcome.code == "already"
+            else ""
+        )
+    if outcome.code == "denied":
+        log.warning("alert button %s refused for user %s", action, actor)
+    if action == "note" and outcome.code == "done":
+        await query.answer()
+        assert outcome.alert is not None
+        await staff_tools.start_note(update, context, outcome.alert.user_id, alert_id)
+        return
+    await query.answer(_answer(context, action, outcome, who), show_alert=outcome.code == "denied")
+
+
+def _answer(context: BotContext, action: str, outcome: Outcome, who: str) -> str:
+    _ = context.tr.gettext
+    if outcome.code == "missing":
+        return _("This alert no longer exists.")
+    if outcome.code == "denied":
+        return _("Only the staff assigned to this person's community can act on this alert.")
+    when = _time(outcome.at, context)
+    if action == "ack":
+        if outcome.code == "done":
+            return _("You took this alert. Every staff copy now shows it.")
+        return _("Already acknowledged by {name} at {time}.").format(name=who, time=when)
+    if action == "contacted":
+        if outcome.code == "done":
+            return _("Marked as contacted. Add a note about how she or the child is.")
+        return _("Already marked as contacted by {name} at {time}.").format(name=who, time=when)
+    if outcome.code == "done":
+        return _("Escalated to the supervisors.")
+    return _("Already escalated at {time}.").format(time=when)
+
+
+def _time(moment: datetime | None, context: BotContext) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(context.runtime.settings.zone).strftime("%H:%M")

@@ -1,0 +1,412 @@
+"""Staff tools: /ledger (paged), /due, /export (CSV) and follow-up notes (/note).
+
+Buttons use the `st:` prefix: `st:page:<n>` turns a ledger page, `st:note:<user id>`
+starts a note about a person. Notes are a dialog of flow "note" (state in the
+database), also started by the "Add note" button on an alert.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from bot import dialogs, ledger
+from bot.alert_actions import add_note, note_allowed
+from bot.communities import community_name
+from bot.context import BotContext
+from bot.dialogs import DialogState
+from bot.domain.triage import Level
+from bot.i18n import Translator
+from bot.ledger import Entry, Scope
+from bot.reports import triage_rules
+from storage.communities import all_communities
+from storage.models import Profile
+
+PREFIX = "st"
+NOTE_FLOW = "note"
+NOTE_PREVIEW = 80
+
+
+async def _send(update: Update, context: BotContext, text: str, markup: object = None) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, text, reply_markup=markup)  # type: ignore[arg-type]
+
+
+async def _scope(update: Update, context: BotContext) -> Scope | None:
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        scope = await ledger.scope_of(session, context.account.id, runtime.settings)
+    if scope is None:
+        _ = context.tr.gettext
+        text = _("This is for community health staff. Ask your administrator for an invite link.")
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        else:
+            await _send(update, context, text)
+    return scope
+
+
+# ----- rendering ------------------------------------------------------------------------------
+
+
+def _day_time(moment: datetime, context: BotContext) -> str:
+    return moment.astimezone(context.runtime.settings.zone).strftime("%m-%d %H:%M")
+
+
+def _level(code: str | None, tr: Translator, emergency_number: str) -> str:
+    try:
+        level = Level[(code or "").upper()]
+    except KeyError:
+        return code or ""
+    return triage_rules().level_text(level, "staff", tr.locale, emergency_number=emergency_number)
+
+
+def _colour(code: str | None, tr: Translator) -> str:
+    colour = triage_rules().colours.get(code or "")
+    return colour.name.get(tr.locale) if colour else tr.gettext("colour not given")
+
+
+def _name(entry_name: str | None, user_id: int) -> str:
+    return html.escape(entry_name or f"#{user_id}")
+
+
+def render_entry(number: int, e: Entry, context: BotContext, communities: dict[str, str]) -> str:
+    _ = context.tr.gettext
+    tr = context.tr
+    emergency = context.runtime.settings.emergency_number
+    head = f"{number}. <b>{_name(e.name, e.user_id)}</b> · ID {e.user_id}"
+    if e.community_code:
+        head += " · " + html.escape(communities.get(e.community_code, e.community_code))
+    lines = [head]
+    if e.pregnant:
+        parts = [
+            _("🤰 {weeks}+{days} weeks").format(weeks=e.gestation.weeks, days=e.gestation.days)
+            if e.gestation
+            else _("🤰 pregnant, due date unknown"),
+            html.escape(_colour(e.colour, tr)),
+        ]
+        if e.priority:
+            parts.append(_("⭐ priority group"))
+        lines.append("   " + " · ".join(parts))
+    for child in e.children:
+        lines.append(
+            "   "
+            + _("👶 {name}, {months} months").format(
+                name=html.escape(child.name or _("child")), months=child.age.months
+            )
+        )
+    if e.last_report_at is not None:
+        lines.append(
+            "   "
+            + _("Last report: {when} · {level}").format(
+                when=_day_time(e.last_report_at, context),
+                level=html.escape(_level(e.last_report_level, tr, emergency)),
+            )
+        )
+    else:
+        lines.append("   " + _("No report yet"))
+    flags = []
+    if e.open_alerts:
+        flags.append(_("🔔 open alerts: {n}").format(n=e.open_alerts))
+    if e.overdue:
+        flags.append(_("⚠️ follow-up overdue"))
+    if flags:
+        lines.append("   " + " · ".join(flags))
+    if e.last_note and e.last_note_at:
+        note = e.last_note if len(e.last_note) <= NOTE_PREVIEW else e.last_note[:NOTE_PREVIEW] + "…"
+        lines.append(f"   🗒 {_day_time(e.last_note_at, context)}: {html.escape(note)}")
+    return "\n".join(lines)
+
+
+async def _community_names(context: BotContext) -> dict[str, str]:
+    async with context.runtime.db.session() as session:
+        rows = await all_communities(session)
+    return {c.code: community_name(c, context.tr.locale) for c in rows}
+
+
+def _ledger_keyboard(
+    items: list[Entry], number: int, pages: int, tr: Translator
+) -> InlineKeyboardMarkup:
+    notes = [
+        InlineKeyboardButton(f"📝 {i}", callback_data=f"{PREFIX}:note:{e.user_id}")
+        for i, e in enumerate(items, start=1)
+    ]
+    rows = [notes[i : i + 4] for i in range(0, len(notes), 4)]
+    nav = []
+    if number > 1:
+        nav.append(InlineKeyboardButton("◀", callback_data=f"{PREFIX}:page:{number - 1}"))
+    if number < pages:
+        nav.append(InlineKeyboardButton("▶", callback_data=f"{PREFIX}:page:{number + 1}"))
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(rows)
+
+
+async def _ledger_page(
+    context: BotContext, scope: Scope, number: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    runtime = context.runtime
+    _ = context.tr.gettext
+    now = runtime.clock.now()
+    async with runtime.db.session() as session:
+        everyone = await ledger.entries(
+            session, scope, now=now, today=runtime.today(), rules=triage_rules()
+        )
+        items, number, pages = ledger.page(everyone, number)
+        ledger.record_view(
+            session, scope, "ledger_view", [e.user_id for e in items], now, page=number
+        )
+    if not everyone:
+        return _("Nobody in your communities has joined yet."), InlineKeyboardMarkup([])
+    names = await _community_names(context)
+    header = " · ".join(
+        [
+            _("<b>Ledger</b>"),
+            _("People: {n}").format(n=len(everyone)),
+            _("page {page}/{pages}").format(page=number, pages=pages),
+        ]
+    )
+    first = (number - 1) * ledger.PAGE_SIZE + 1
+    body = [render_entry(first + i, e, context, names) for i, e in enumerate(items)]
+    footer = _("📝 n: add a note about person n. /due: who needs follow-up. /export: CSV.")
+    text = "\n\n".join([header, *body, footer])
+    return text, _ledger_keyboard(items, number, pages, context.tr)
+
+
+async def show_ledger(update: Update, context: BotContext) -> None:
+    scope = await _scope(update, context)
+    if scope is None:
+        return
+    args = context.args or []
+    number = int(args[0]) if args and args[0].isdigit() else 1
+    text, markup = await _ledger_page(context, scope, number)
+    await _send(update, context, text, markup)
+
+
+async def show_due(update: Update, context: BotContext) -> None:
+    scope = await _scope(update, context)
+    if scope is None:
+        return
+    runtime = context.runtime
+    _ = context.tr.gettext
+    now = runtime.clock.now()
+    async with runtime.db.session() as session:
+        found = await ledger.due(
+            session, scope, now=now, today=runtime.today(), rules=triage_rules()
+        )
+        subject_ids = [e.user_id for e in found.overdue] + [a.user_id for a in found.open_alerts]
+        ledger.record_view(session, scope, "due_view", subject_ids, now)
+        names = {
+            p.user_id: p.display_name
+            for p in [await session.get(Profile, a.user_id) for a in found.open_alerts]
+            if p is not None
+        }
+    if not found.overdue and not found.open_alerts:
+        await _send(update, context, _("Nobody is overdue and no alert is waiting. 👍"))
+        return
+    emergency = runtime.settings.emergency_number
+    lines = [
+        _("<b>Due for follow-up</b>"),
+        "",
+        _("Priority group with no report or note for {days} days: {n}").format(
+            days=ledger.FOLLOW_UP_DAYS, n=len(found.overdue)
+        ),
+    ]
+    for e in found.overdue:
+        last = max((m for m in (e.last_report_at, e.last_note_at) if m is not None), default=None)
+        lines.append(
+            "• "
+            + _("{name} (ID {id}) · last contact: {when}").format(
+                name=_name(e.name, e.user_id),
+                id=e.user_id,
+                when=_day_time(last, context) if last else _("never"),
+            )
+        )
+    lines += ["", _("Open alerts (not acknowledged): {n}").format(n=len(found.open_alerts))]
+    for alert in found.open_alerts:
+        line = _("#{id} · {level} · {name} (ID {user}) · since {when}").format(
+            id=alert.id,
+            level=html.escape(_level(alert.level, context.tr, emergency)),
+            name=_name(names.get(alert.user_id), alert.user_id),
+            user=alert.user_id,
+            when=_day_time(alert.created_at, context),
+        )
+        if alert.escalated_at is not None:
+            line += " · " + _("escalated")
+        lines.append("• " + line)
+    await _send(update, context, "\n".join(lines))
+
+
+async def export_ledger(update: Update, context: BotContext) -> None:
+    scope = await _scope(update, context)
+    if scope is None:
+        return
+    runtime = context.runtime
+    tr = context.tr
+    _ = tr.gettext
+    now = runtime.clock.now()
+    rules = triage_rules()
+    async with runtime.db.session() as session:
+        everyone = await ledger.entries(session, scope, now=now, today=runtime.today(), rules=rules)
+        ledger.record_view(session, scope, "ledger_export", [e.user_id for e in everyone], now)
+    labels = ledger.CsvLabels(
+        header=[
+            _("ID"),
+            _("Name"),
+            _("Phone"),
+            _("Community"),
+            _("Pregnant"),
+            _("Weeks"),
+            _("Due date"),
+            _("Risk colour"),
+            _("Priority group"),
+            _("Children"),
+            _("Last report"),
+            _("Last report level"),
+            _("Open alerts"),
+            _("Follow-up overdue"),
+            _("Last note"),
+            _("Last note text"),
+        ],
+        yes=_("yes"),
+        no=_("no"),
+        colours={code: c.name.get(tr.locale) for code, c in rules.colours.items()},
+        levels={
+            level.code: rules.level_text(
+                level, "staff", tr.locale, emergency_number=runtime.settings.emergency_number
+            )
+            for level in Level
+        },
+    )
+    data = ledger.to_csv(everyone, labels, runtime.settings.zone)
+    chat = update.effective_chat
+    assert chat is not None
+    filename = f"ledger-{runtime.today().isoformat()}.csv"
+    await context.bot.send_document(
+        chat.id,
+        InputFile(data, filename=filename),
+        caption=_("People: {n}").format(n=len(everyone)),
+    )
+
+
+# ----- notes ---------------------------------------------------------------------------------
+
+
+async def start_note(
+    update: Update, context: BotContext, subject_user_id: int, alert_id: int | None = None
+) -> bool:
+    """Ask for a note about a person; False (and nothing saved) if not theirs to note."""
+    runtime = context.runtime
+    _ = context.tr.gettext
+    async with runtime.db.session() as session:
+        allowed = await note_allowed(
+            session, context.account.id, subject_user_id, runtime.settings, alert_id=alert_id
+        )
+        profile = await session.get(Profile, subject_user_id)
+        if allowed:
+            state = DialogState(NOTE_FLOW, "text", {"subject": subject_user_id, "alert": alert_id})
+            await dialogs.save(session, context.account.id, state, runtime.clock.now())
+    if not allowed:
+        await _send(update, context, _("You can only add notes about people in your communities."))
+        return False
+    name = _name(profile.display_name if profile else None, subject_user_id)
+    await _send(
+        update,
+        context,
+        _("Write your note about {name} and send it as one message. /cancel stops.").format(
+            name=name
+        ),
+    )
+    return True
+
+
+async def on_note_message(update: Update, context: BotContext, state: DialogState) -> None:
+    """FLOWS["note"]: the next text is the note."""
+    message = update.effective_message
+    _ = context.tr.gettext
+    if message is None or not message.text:
+        await _send(update, context, _("Please send the note as text, or /cancel."))
+        return
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        note = await add_note(
+            session,
+            int(state.data["subject"]),
+            context.account.id,
+            message.text,
+            runtime.clock.now(),
+            runtime.settings,
+            alert_id=state.data.get("alert"),
+        )
+        await dialogs.clear(session, context.account.id)
+    if note is None:
+        await _send(update, context, _("You can only add notes about people in your communities."))
+        return
+    await _send(update, context, _("Note saved. It shows in /ledger."))
+
+
+async def note_command(update: Update, context: BotContext) -> None:
+    """`/note ID` asks for the text; `/note ID text` saves it at once."""
+    scope = await _scope(update, context)
+    if scope is None:
+        return
+    _ = context.tr.gettext
+    args = context.args or []
+    if not args or not args[0].isdigit():
+        await _send(
+            update,
+            context,
+            _("Usage: /note ID your note. The ID is shown in /ledger; or press 📝 there."),
+        )
+        return
+    subject = int(args[0])
+    text = " ".join(args[1:]).strip()
+    if not text:
+        await start_note(update, context, subject)
+        return
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        note = await add_note(
+            session, subject, context.account.id, text, runtime.clock.now(), runtime.settings
+        )
+    if note is None:
+        await _send(update, context, _("You can only add notes about people in your communities."))
+        return
+    await _send(update, context, _("Note saved. It shows in /ledger."))
+
+
+# ----- buttons -------------------------------------------------------------------------------
+
+
+async def on_callback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _ = context.tr.gettext
+    parts = query.data.split(":")
+    action, value = [*parts, "", ""][1:3]
+    if action not in ("page", "note") or not value.isdigit():
+        await query.answer(_("This button is no longer valid."))
+        return
+    scope = await _scope(update, context)
+    if scope is None:
+        return
+    if action == "page":
+        text, markup = await _ledger_page(context, scope, int(value))
+        await query.answer()
+        await query.edit_message_text(text, reply_markup=markup)
+        return
+    await query.answer()
+    await start_note(update, context, int(value))
+
+
+async def note_in_progress(update: Update, context: BotContext) -> bool:
+    """Router priority: a staff member writing a note gets it saved, whatever it says."""
+    async with context.runtime.db.session() as session:
+        state = await dialogs.load(session, context.account.id)
+    if state is None or state.flow != NOTE_FLOW:
+        return False
+    await on_note_message(update, context, state)
+    return True

@@ -1,0 +1,242 @@
+"""The staff ledger (台账): who is in my communities, how they are, who is overdue.
+
+No Telegram types: the handler (bot/handlers/staff_tools.py) renders entries.
+Staff see the people of their own communities only (supervisors: all of
+theirs; admins: everyone). Every look at the ledger, the due list or an
+export is written to the audit log with the ids shown, never with what was
+shown about them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.access import active_staff, is_admin, staff_communities
+from bot.alert_actions import audit
+from bot.config import Settings
+from bot.domain.children import ChildAge, child_age
+from bot.domain.gestation import GestationalAge, gestational_age
+from bot.domain.triage import Rules
+from storage import ledger as queries
+from storage.models import Alert
+
+# The seed asks communities to follow the priority group actively; a week without a
+# report or a staff note counts as overdue.
+FOLLOW_UP_DAYS = 7
+PAGE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose people a viewer may see: `communities` None means everyone (admins)."""
+
+    viewer_id: int
+    communities: tuple[str, ...] | None
+    role: str  # "staff" | "supervisor" | "admin"
+
+
+async def scope_of(session: AsyncSession, user_id: int, settings: Settings) -> Scope | None:
+    """None for anyone who is neither active staff nor an admin."""
+    staff = await active_staff(session, user_id)
+    if staff is not None:
+        return Scope(user_id, tuple(await staff_communities(session, user_id)), staff.role)
+    if is_admin(settings, user_id):
+        return Scope(user_id, None, "admin")
+    return None
+
+
+@dataclass(frozen=True)
+class ChildLine:
+    name: str | None
+    birth_date: date
+    age: ChildAge
+
+
+@dataclass(frozen=True)
+class Entry:
+    user_id: int
+    name: str | None
+    phone: str | None
+    community_code: str | None
+    pregnant: bool
+    parent: bool
+    due_date: date | None
+    gestation: GestationalAge | None
+    colour: str | None
+    priority: bool
+    children: tuple[ChildLine, ...]
+    last_report_at: datetime | None
+    last_report_level: str | None
+    open_alerts: int
+    last_note_at: datetime | None
+    last_note: str | None
+    overdue: bool  # priority group with no report or note in FOLLOW_UP_DAYS
+
+
+def is_priority(gestation: GestationalAge | None, colour: str | None, rules: Rules) -> bool:
+    """Orange, red, purple or >= 37+0 weeks (the sets live in content/triage)."""
+    if colour is not None and colour in rules.priority_colours:
+        return True
+    return gestation is not None and gestation.total_days >= rules.priority_gestation_days
+
+
+async def entries(
+    session: AsyncSession, scope: Scope, *, now: datetime, today: date, rules: Rules
+) -> list[Entry]:
+    """Everyone in scope, priority group first, then whoever has open alerts."""
+    communities = scope.communities
+    people = await queries.people(session, communities)
+    if not people:
+        return []
+    kids = await queries.children(session, communities)
+    reports = await queries.latest_reports(session, communities)
+    notes = await queries.latest_notes(session, communities)
+    alerts = await queries.open_alerts(session, communities)
+    recent = await queries.last_report_or_note(
+        session, communities, now - timedelta(days=FOLLOW_UP_DAYS)
+    )
+    open_count: dict[int, int] = {}
+    for alert in alerts:
+        open_count[alert.user_id] = open_count.get(alert.user_id, 0) + 1
+    found = []
+    for p in people:
+        pregnant = p.pregnant and p.pregnancy_outcome is None
+        gestation = gestational_age(p.due_date, today) if pregnant and p.due_date else None
+        priority = pregnant and is_priority(gestation, p.risk_colour, rules)
+        report = reports.get(p.user_id)
+        note = notes.get(p.user_id)
+        found.append(
+            Entry(
+                user_id=p.user_id,
+                name=p.display_name,
+                phone=p.phone,
+                community_code=p.community_code,
+                pregnant=pregnant,
+                parent=p.parent,
+                due_date=p.due_date if pregnant else None,
+                gestation=gestation,
+                colour=p.risk_colour if pregnant else None,
+                priority=priority,
+                children=tuple(
+                    ChildLine(c.nickname, c.birth_date, child_age(c.birth_date, today))
+                    for c in kids.get(p.user_id, [])
+                ),
+                last_report_at=report.created_at if report else None,
+                last_report_level=report.level if report else None,
+                open_alerts=open_count.get(p.user_id, 0),
+                last_note_at=note.created_at if note else None,
+                last_note=note.text if note else None,
+                overdue=priority and p.user_id not in recent,
+            )
+        )
+    found.sort(key=lambda e: (not e.priority, -e.open_alerts, not e.overdue, e.user_id))
+    return found
+
+
+def page(
+    items: Sequence[Entry], number: int, size: int = PAGE_SIZE
+) -> tuple[list[Entry], int, int]:
+    """(entries on the page, the page number actually shown, page count)."""
+    pages = max(1, -(-len(items) // size))
+    number = min(max(1, number), pages)
+    start = (number - 1) * size
+    return list(items[start : start + size]), number, pages
+
+
+@dataclass(frozen=True)
+class Due:
+    overdue: list[Entry]
+    open_alerts: list[Alert]
+
+
+async def due(
+    session: AsyncSession, scope: Scope, *, now: datetime, today: date, rules: Rules
+) -> Due:
+    everyone = await entries(session, scope, now=now, today=today, rules=rules)
+    return Due(
+        overdue=[e for e in everyone if e.overdue],
+        open_alerts=await queries.open_alerts(session, scope.communities),
+    )
+
+
+def record_view(
+    session: AsyncSession,
+    scope: Scope,
+    action: str,
+    subject_ids: Sequence[int],
+    now: datetime,
+    **detail: object,
+) -> None:
+    """One audit row per view: who looked, which people (ids), never what they saw."""
+    session.add(
+        audit(
+            scope.viewer_id,
+            action,
+            None,
+            now,
+            subjects=sorted(set(subject_ids)),
+            communities=list(scope.communities) if scope.communities is not None else "all",
+            **detail,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CsvLabels:
+    """Header and value words in the viewer's language (the handler translates)."""
+
+    header: Sequence[str]
+    yes: str
+    no: str
+    colours: dict[str, str]
+    levels: dict[str, str]
+
+
+def to_csv(items: Sequence[Entry], labels: CsvLabels, zone: tzinfo) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs show Chinese correctly."""
+
+    def day(moment: datetime | None) -> str:
+        return moment.astimezone(zone).date().isoformat() if moment else ""
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(labels.header)
+    for e in items:
+        writer.writerow(
+            [
+                e.user_id,
+                _cell(e.name),
+                _cell(e.phone),
+                e.community_code or "",
+                labels.yes if e.pregnant else labels.no,
+                str(e.gestation) if e.gestation else "",
+                e.due_date.isoformat() if e.due_date else "",
+                labels.colours.get(e.colour or "", e.colour or ""),
+                labels.yes if e.priority else labels.no,
+                "; ".join(
+                    f"{_cell(c.name) or '-'} {c.birth_date.isoformat()} ({c.age.months}m)"
+                    for c in e.children
+                ),
+                day(e.last_report_at),
+                labels.levels.get(e.last_report_level or "", e.last_report_level or ""),
+                e.open_alerts,
+                labels.yes if e.overdue else labels.no,
+                day(e.last_note_at),
+                _cell(e.last_note),
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _cell(value: str | None) -> str:
+    """Text people typed, made safe for spreadsheets: a leading = + - @ would run as a
+    formula when the file is opened (CSV injection)."""
+    if not value:
+        return ""
+    return "'" + value if value[0] in "=+-@\t\r" else value

@@ -1,0 +1,257 @@
+"""Claiming and settling outbox rows: the queries of the delivery worker.
+
+A row is `pending` until it is settled as `sent`, `blocked` (403: the person
+blocked the bot), `failed` (Telegram refused it for good) or `skipped` (an
+edit of a message that never arrived). While a worker sends it, a pending row
+carries a lease (`leased_by`, `leased_until`); a worker that dies leaves the
+lease to expire and the row is claimed again, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Outbox, User
+
+PENDING = "pending"
+SENT = "sent"
+BLOCKED = "blocked"
+FAILED = "failed"
+SKIPPED = "skipped"
+FINAL = (SENT, BLOCKED, FAILED, SKIPPED)
+
+# Messages that show an alert to staff, and the edits that keep them current.
+COPY_KINDS = ("alert", "escalation")
+EDIT_KIND = "alert_edit"
+
+
+def _claimable(row: type[Outbox], now: datetime):  # type: ignore[no-untyped-def]
+    """Due, not leased, its predecessor settled, and no live lease on the same chat.
+
+    The last condition keeps one chat's messages with one worker at a time, so
+    the per-chat pace holds across workers and messages to a chat stay in order.
+    """
+    before = aliased(Outbox)
+    busy = aliased(Outbox)
+    return and_(
+        col(row.status) == PENDING,
+        col(row.next_attempt_at) <= now,
+        or_(col(row.leased_until).is_(None), col(row.leased_until) <= now),
+        or_(
+            col(row.after_id).is_(None),
+            ~exists().where(col(before.id) == col(row.after_id), col(before.status) == PENDING),
+        ),
+        ~exists().where(
+            col(busy.chat_id) == col(row.chat_id),
+            col(busy.status) == PENDING,
+            col(busy.leased_until) > now,
+        ),
+    )
+
+
+async def claim_due(
+    session: AsyncSession, *, token: str, now: datetime, lease: timedelta, limit: int
+) -> list[Outbox]:
+    """Lease up to `limit` due rows to `token`; no other claimer can get the same row.
+
+    PostgreSQL: lock the candidates with FOR UPDATE SKIP LOCKED, so concurrent
+    workers pass over each other's rows instead of waiting, then set the lease
+    in the same short transaction. SQLite has one writer at a time, so a single
+    conditional UPDATE is atomic on its own.
+    """
+    until = now + lease
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        candidate = aliased(Outbox)
+        picked = await session.exec(
+            select(candidate.id)
+            .where(_claimable(candidate, now))
+            .order_by(col(candidate.next_attempt_at), col(candidate.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=candidate)
+        )
+        ids = [i for i in picked.all() if i is not None]
+        if not ids:
+            return []
+        await session.exec(  # type: ignore[call-overload]
+            update(Outbox)
+            .where(col(Outbox.id).in_(ids))
+            .values(leased_until=until, leased_by=token)
+        )
+    else:
+        candidate = aliased(Outbox)
+        pick = (
+            select(candidate.id)
+            .where(_claimable(candidate, now))
+            .order_by(col(candidate.next_attempt_at), col(candidate.id))
+            .limit(limit)
+        )
+        result = await session.exec(  # type: ignore[call-overload]
+            update(Outbox)
+            .where(
+                col(Outbox.id).in_(pick),
+                col(Outbox.status) == PENDING,
+                or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= now),
+            )
+            .values(leased_until=until, leased_by=token)
+            .returning(Outbox.id)
+        )
+        ids = [r[0] for r in result.all()]
+        if not ids:
+            return []
+    rows = await session.exec(
+        select(Outbox)
+        .where(col(Outbox.id).in_(ids), col(Outbox.leased_by) == token)
+        .order_by(col(Outbox.id))
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.all())
+
+
+async def mark_sent(
+    session: AsyncSession, row_id: int, *, now: datetime, message_id: int | None, tries: int = 1
+) -> None:
+    """Record a send. Not guarded by the lease: once Telegram has the message, the
+    row must stop being pending whoever holds it, or it would be sent again."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Outbox)
+        .where(col(Outbox.id) == row_id, col(Outbox.status) == PENDING)
+        .values(
+            status=SENT,
+            sent_at=now,
+            message_id=message_id,
+            attempts=col(Outbox.attempts) + tries,
+            leased_until=None,
+            leased_by=None,
+            last_error=None,
+        )
+    )
+
+
+async def mark_final(
+    session: AsyncSession, row_id: int, status: str, *, error: str | None = None, tries: int = 1
+) -> None:
+    """Settle a row that must never be tried again (blocked, failed, skipped)."""
+    assert status in FINAL
+    await session.exec(  # type: ignore[call-overload]
+        update(Outbox)
+        .where(col(Outbox.id) == row_id, col(Outbox.status) == PENDING)
+        .values(
+            status=status,
+            attempts=col(Outbox.attempts) + tries,
+            leased_until=None,
+            leased_by=None,
+            last_error=(error or "")[:200] or None,
+        )
+    )
+
+
+async def reschedule(
+    session: AsyncSession, row_id: int, token: str, *, at: datetime, error: str, tries: int = 1
+) -> None:
+    """Give the row back with its next attempt at `at` (after a transient failure)."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Outbox)
+        .where(
+            col(Outbox.id) == row_id, col(Outbox.status) == PENDING, col(Outbox.leased_by) == token
+        )
+        .values(
+            next_attempt_at=at,
+            attempts=col(Outbox.attempts) + tries,
+            leased_until=None,
+            leased_by=None,
+            last_error=error[:200],
+        )
+    )
+
+
+async def release(session: AsyncSession, row_ids: Sequence[int], token: str) -> None:
+    """Hand back rows this claim did not get to; they are due again at once."""
+    if not row_ids:
+        return
+    await session.exec(  # type: ignore[call-overload]
+        update(Outbox)
+        .where(
+            col(Outbox.id).in_(row_ids),
+            col(Outbox.status) == PENDING,
+            col(Outbox.leased_by) == token,
+        )
+        .values(leased_until=None, leased_by=None)
+    )
+
+
+async def release_all(session: AsyncSession, token_prefix: str) -> None:
+    """Hand back every lease a stopping worker still holds."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Outbox)
+        .where(
+            col(Outbox.status) == PENDING,
+            col(Outbox.leased_by).startswith(token_prefix, autoescape=True),
+        )
+        .values(leased_until=None, leased_by=None)
+    )
+
+
+async def next_wakeup(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row becomes due (or its lease runs out)."""
+    result = await session.exec(
+        select(
+            func.min(func.coalesce(col(Outbox.leased_until), col(Outbox.next_attempt_at)))
+        ).where(col(Outbox.status) == PENDING)
+    )
+    value = result.first()
+    return value if isinstance(value, datetime) else None
+
+
+async def get_row(session: AsyncSession, row_id: int) -> Outbox | None:
+    return await session.get(Outbox, row_id, populate_existing=True)
+
+
+async def deactivate_chat(session: AsyncSession, chat_id: int, now: datetime) -> None:
+    """The person blocked the bot: stop counting them as reachable until they write again."""
+    await session.exec(  # type: ignore[call-overload]
+        update(User)
+        .where(col(User.chat_id) == chat_id, col(User.active).is_(True))
+        .values(active=False, updated_at=now)
+    )
+
+
+async def alert_copies(session: AsyncSession, alert_id: int) -> list[Outbox]:
+    """Every message that showed this alert to someone (staff alerts and escalations)."""
+    rows = await session.exec(
+        select(Outbox)
+        .where(col(Outbox.alert_id) == alert_id, col(Outbox.kind).in_(COPY_KINDS))
+        .order_by(col(Outbox.id))
+    )
+    return list(rows.all())
+
+
+async def last_edit_of(session: AsyncSession, copy: Outbox) -> Outbox | None:
+    """The newest edit queued for one alert message, to chain the next one after it."""
+    rows = await session.exec(
+        select(Outbox)
+        .where(
+            col(Outbox.alert_id) == copy.alert_id,
+            col(Outbox.chat_id) == copy.chat_id,
+            col(Outbox.kind) == EDIT_KIND,
+        )
+        .order_by(col(Outbox.id).desc())
+    )
+    for row in rows.all():
+        if row.payload.get("edit_of") == copy.id:
+            return row
+    return None
+
+
+async def count_edits(session: AsyncSession, alert_id: int) -> int:
+    result = await session.exec(
+        select(func.count())
+        .select_from(Outbox)
+        .where(col(Outbox.alert_id) == alert_id, col(Outbox.kind) == EDIT_KIND)
+    )
+    return int(result.one())
