@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.domain.children import child_age
 from bot.domain.gestation import gestational_age
 from bot.domain.triage import Level, Rules
-from bot.i18n import Translator
+from bot.i18n import Translator, negotiate_locale
 from storage.models import Alert, Child, Community, Profile, Report, Staff, StaffCommunity, User
 
 ALERT_PREFIX = "al"
@@ -81,7 +81,9 @@ async def community_has_staff(session: AsyncSession, community_code: str | None)
 async def recipient_locale(session: AsyncSession, user_id: int, settings: Settings) -> str:
     """The staff member's own language: the message is for them, not for the reporter."""
     user = await session.get(User, user_id)
-    return (user.locale if user is not None else None) or settings.default_locale
+    if user is None:
+        return settings.default_locale
+    return negotiate_locale(user.locale, user.language_code, settings.default_locale)
 
 
 # ----- what the message shows ---------------------------------------------------------------

@@ -215,6 +215,27 @@ async def test_the_message_is_in_the_staff_members_language_and_escapes_names(
     assert "37.8 °C" in text and "Fever" in text
 
 
+@pytest.mark.parametrize(
+    ("locale", "language_code", "expected"),
+    [
+        (None, "en-US", "Priority follow-up"),
+        (None, None, "重点随访"),
+        ("zh_Hans", "en", "重点随访"),
+    ],
+)
+async def test_a_staff_member_who_never_chose_a_language_gets_telegrams_one(
+    db: Database, settings: Settings, locale: str | None, language_code: str | None, expected: str
+) -> None:
+    await factories.community(db)
+    await factories.staff(db, 702, ["C001"])
+    async with db.session() as session:
+        session.add(User(id=702, chat_id=702, locale=locale, language_code=language_code))
+    await factories.mother(db, MOM, week=38)
+    await submit(db, settings, FEVER_37_8)
+    [row] = await outbox(db)
+    assert expected in row.payload["text"]
+
+
 async def test_the_message_shows_the_latest_three_reports_newest_first(
     db: Database, settings: Settings
 ) -> None:

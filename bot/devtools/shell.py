@@ -2,7 +2,9 @@
 
 The same fake Bot API and harness the tests use, so no Telegram account or
 network is needed. Inline buttons are numbered; type the number to press.
-`/location LAT LON` shares a location, `/contact PHONE` shares a phone number.
+`/location LAT LON` shares a location, `/contact PHONE` shares a phone number,
+`/as ID [LANGUAGE]` continues as another person (try a report as a mother, then
+`/as` back to a `--role staff` user to see the alert).
 """
 
 from __future__ import annotations
@@ -103,6 +105,20 @@ async def seed_sample_data(harness: BotHarness) -> None:
         )
 
 
+async def make_staff(harness: BotHarness, user_id: int) -> None:
+    """`--role staff`: the shell user looks after every community in the database."""
+    from sqlmodel import select
+
+    from storage.models import Community, Staff, StaffCommunity
+
+    async with harness.runtime.db.session() as session:
+        if await session.get(Staff, user_id) is None:
+            session.add(Staff(user_id=user_id, role="staff", display_name="Shell staff"))
+            await session.flush()
+            for code in (await session.exec(select(Community.code))).all():
+                session.add(StaffCommunity(staff_id=user_id, community_code=code))
+
+
 async def run_shell(
     settings: Settings,
     *,
@@ -119,11 +135,14 @@ async def run_shell(
     harness = BotHarness(settings)
     async with harness:
         await seed_sample_data(harness)
+        if role == "staff":
+            await make_staff(harness, user_id)
         user = harness.user(user_id, first_name="Shell", language_code=language)
+        shown = len(harness.telegram.calls)
         if interactive:
             print(
                 f"Chatting as user {user_id} ({role}). Type messages; numbers press buttons; "
-                "/location LAT LON; Ctrl-D to quit.\n",
+                "/location LAT LON; /as ID switches person; Ctrl-D to quit.\n",
                 file=stdout,
             )
         loop = asyncio.get_running_loop()
@@ -136,8 +155,25 @@ async def run_shell(
             line = line.strip()
             if not line:
                 continue
+            parts = line.split()
+            if parts[0] == "/as" and len(parts) >= 2 and parts[1].isdigit():
+                # Switch person, e.g. a mother reporting, then back to the staff member.
+                user = harness.user(
+                    int(parts[1]),
+                    first_name=f"User {parts[1]}",
+                    language_code=parts[2] if len(parts) > 2 else language,
+                )
+                print(f"(now chatting as user {user.id})", file=stdout)
+                continue
+            # Messages the bot sent on its own (alerts, notices) since the last prompt.
+            background = [
+                c for c in harness.telegram.calls[shown:] if c.ok and c.chat_id == user.id
+            ]
+            if background:
+                print(render(Reply(background)), file=stdout)
             if not interactive:
                 print(f"> {line}", file=stdout)
             reply = await _say(user, line)
+            shown = len(harness.telegram.calls)
             print(render(reply) or "(no reply)", file=stdout, flush=True)
     return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot import dialogs, profiles
+from bot.alerts import recipient_locale
 from bot.communities import community_name
 from bot.context import BotContext
 from bot.dialogs import DialogState
@@ -22,7 +23,7 @@ from bot.handlers.steps import FLOW, go, start_section
 from bot.i18n import format_day
 from bot.keyboards import language_keyboard, main_menu
 from bot.outbox import enqueue
-from storage.models import Community, Staff, User
+from storage.models import Community, Staff
 
 PREFIX = "me"
 OPT_OUT_FILE = Path(__file__).resolve().parents[2] / "content" / "opt_out.toml"
@@ -242,10 +243,9 @@ async def _delete_answered(update: Update, context: BotContext, confirmed: bool)
         name = (profile.display_name if profile else None) or str(user_id)
         for staff_id in staff_ids:
             staff = await session.get(Staff, staff_id)
-            staff_user = await session.get(User, staff_id)
-            tr = runtime.catalogs.get(staff_user.locale if staff_user else None)
             if staff is None or not staff.active:
                 continue
+            tr = runtime.catalogs.get(await recipient_locale(session, staff_id, runtime.settings))
             await enqueue(
                 session,
                 chat_id=staff_id,
