@@ -22,7 +22,8 @@ from bot.alert_actions import audit
 from bot.config import Settings
 from bot.domain.children import ChildAge, child_age
 from bot.domain.gestation import GestationalAge, gestational_age
-from bot.domain.triage import Rules
+from bot.domain.triage import Level, Rules
+from bot.i18n import N_, Translator
 from storage import ledger as queries
 from storage.models import Alert
 
@@ -189,13 +190,49 @@ def record_view(
 
 @dataclass(frozen=True)
 class CsvLabels:
-    """Header and value words in the viewer's language (the handler translates)."""
+    """Header and value words in the viewer's language."""
 
     header: Sequence[str]
     yes: str
     no: str
     colours: dict[str, str]
     levels: dict[str, str]
+
+
+CSV_HEADER = (
+    N_("ID"),
+    N_("Name"),
+    N_("Phone"),
+    N_("Community"),
+    N_("Pregnant"),
+    N_("Weeks"),
+    N_("Due date"),
+    N_("Risk colour"),
+    N_("Priority group"),
+    N_("Children"),
+    N_("Last report"),
+    N_("Last report level"),
+    N_("Open alerts"),
+    N_("Follow-up overdue"),
+    N_("Last note"),
+    N_("Last note text"),
+)
+
+
+def csv_labels(tr: Translator, rules: Rules, emergency_number: str) -> CsvLabels:
+    _ = tr.gettext
+    return CsvLabels(
+        header=[_(label) for label in CSV_HEADER],
+        yes=_("yes"),
+        no=_("no"),
+        colours={code: c.name.get(tr.locale) for code, c in rules.colours.items()},
+        levels={
+            level.code: rules.level_text(
+                level, "staff", tr.locale, emergency_number=emergency_number
+            )
+            for level in Level
+        },
+    )
 
 
 def to_csv(items: Sequence[Entry], labels: CsvLabels, zone: tzinfo) -> bytes:

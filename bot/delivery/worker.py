@@ -10,6 +10,9 @@ PostgreSQL database; a row is claimed by one of them at a time.
 
 "Now" for the database (due times, leases, backoff) is the application clock,
 which tests move by hand; pacing on the wire uses real seconds (see limiter).
+The limits are kept per process: with N workers on one bot token, set
+SEND_RATE_PER_SECOND to the bot's overall limit divided by N. One chat is
+served by one worker at a time (the claim skips chats leased elsewhere).
 """
 
 from __future__ import annotations

@@ -252,35 +252,7 @@ async def export_ledger(update: Update, context: BotContext) -> None:
     async with runtime.db.session() as session:
         everyone = await ledger.entries(session, scope, now=now, today=runtime.today(), rules=rules)
         ledger.record_view(session, scope, "ledger_export", [e.user_id for e in everyone], now)
-    labels = ledger.CsvLabels(
-        header=[
-            _("ID"),
-            _("Name"),
-            _("Phone"),
-            _("Community"),
-            _("Pregnant"),
-            _("Weeks"),
-            _("Due date"),
-            _("Risk colour"),
-            _("Priority group"),
-            _("Children"),
-            _("Last report"),
-            _("Last report level"),
-            _("Open alerts"),
-            _("Follow-up overdue"),
-            _("Last note"),
-            _("Last note text"),
-        ],
-        yes=_("yes"),
-        no=_("no"),
-        colours={code: c.name.get(tr.locale) for code, c in rules.colours.items()},
-        levels={
-            level.code: rules.level_text(
-                level, "staff", tr.locale, emergency_number=runtime.settings.emergency_number
-            )
-            for level in Level
-        },
-    )
+    labels = ledger.csv_labels(tr, rules, runtime.settings.emergency_number)
     data = ledger.to_csv(everyone, labels, runtime.settings.zone)
     chat = update.effective_chat
     assert chat is not None
