@@ -25,11 +25,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bot.domain.negation import negated_before
+
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "danger_words.toml"
 LOCALES = ("zh_Hans", "en")
-_CLAUSE_BREAK = re.compile(r"[,.;:!?，。；：！？\n]")
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
-_NEGATION_WINDOW_WORDS = 3
 
 
 class DangerWordsError(ValueError):
@@ -158,13 +157,7 @@ def default_danger_words() -> DangerWords:
 
 
 def _negated(text: str, start: int, language: Language) -> bool:
-    before = text[:start]
-    if language.word_mode:
-        clause = _CLAUSE_BREAK.split(before)[-1]
-        recent = _WORD.findall(clause)[-_NEGATION_WINDOW_WORDS:]
-        return any(word in language.negation for word in recent)
-    before = before.rstrip()
-    return any(before.endswith(n) for n in language.negation)
+    return negated_before(text, start, word_mode=language.word_mode, negations=language.negation)
 
 
 def _mentions(text: str, sign: Sign, languages: tuple[Language, ...]) -> bool:

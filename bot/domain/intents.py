@@ -23,13 +23,11 @@ from functools import cache
 from pathlib import Path
 
 from bot.domain.measurements import MeasurementError, parse_temperature
+from bot.domain.negation import negated_before
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "intents.toml"
 
 _GROUPS = ("fever", "massage", "child", "child_or_fetus", "pregnancy")
-_CLAUSE_BREAK = re.compile(r"[,.;:!?，。；：！？\n]")
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
-_NEGATION_WINDOW_WORDS = 3
 
 # A number that reads as a temperature: with a unit after it, or "体温"/"temp" before it.
 # The reading itself (unit, Fahrenheit, plausibility) is measurements.parse_temperature's job.
@@ -151,15 +149,13 @@ def _normalise(text: str) -> str:
 
 
 def _is_negated(text: str, start: int, language: LanguageTerms) -> bool:
-    before = text[:start]
-    if language.word_mode:
-        clause = _CLAUSE_BREAK.split(before)[-1]
-        recent = _WORD.findall(clause)[-_NEGATION_WINDOW_WORDS:]
-        return any(word in language.negation for word in recent)
-    before = before.rstrip()
-    if any(before.endswith(q) for q in language.question):
-        return False
-    return any(before.endswith(n) for n in language.negation)
+    return negated_before(
+        text,
+        start,
+        word_mode=language.word_mode,
+        negations=language.negation,
+        questions=language.question,
+    )
 
 
 def _temperatures_celsius(text: str) -> list[float]:
