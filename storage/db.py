@@ -8,12 +8,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x6D6368  # "mch": any constant shared by every worker will do
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -58,8 +59,17 @@ class Database:
             yield session
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Bring the schema to `revision` with Alembic, on this engine's connection."""
+        """Bring the schema to `revision` with Alembic, on this engine's connection.
+
+        Every worker migrates on start. On PostgreSQL they may start together, so
+        the upgrade runs under a transaction-scoped advisory lock: the first
+        migrates, the others wait and then find nothing to do.
+        """
         async with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             await conn.run_sync(_upgrade, revision)
 
     async def dispose(self) -> None:

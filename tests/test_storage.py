@@ -81,3 +81,29 @@ async def test_the_migrations_match_the_models(db: Database) -> None:
     async with db.engine.connect() as conn:
         differences = await conn.run_sync(diff)
     assert differences == []
+
+
+async def test_workers_starting_together_migrate_once(database_url: str) -> None:
+    """Several workers on one PostgreSQL run their start-up upgrade at the same moment."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("several workers share PostgreSQL; SQLite is for one process")
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+    workers = [Database(database_url) for _ in range(4)]
+    try:
+        # Without the lock they deadlock or collide; the timeout turns a hang into a failure.
+        async with asyncio.timeout(60):
+            await asyncio.gather(*(w.upgrade() for w in workers))
+        async with workers[0].engine.connect() as conn:
+            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        assert len(version) == 1
+    finally:
+        for worker in workers:
+            await worker.dispose()
