@@ -119,6 +119,24 @@ async def test_a_mother_without_community_staff_is_told_the_health_service_knows
     assert [row.chat_id for row in await outbox(db)] == [9000]
 
 
+async def test_with_nobody_configured_she_is_not_told_that_someone_knows(
+    settings: Settings, clock: Any, db: Database
+) -> None:
+    await factories.community(db)
+    await factories.mother(db, MOM)
+    lonely = settings.model_copy(update={"admin_ids": frozenset()})
+    async with BotHarness(lonely, clock=clock) as harness:
+        mom = harness.user(MOM, language_code="en")
+        await mom.send("/report")
+        await mom.press("Vaginal bleeding")
+        reply = await mom.press("✅")
+    first = reply.messages[0].text
+    assert "120" in first
+    assert "nobody has been notified" in first
+    assert "has been notified." not in first.replace("nobody has been notified", "")
+    assert await outbox(db) == []
+
+
 # ----- when, and only once ---------------------------------------------------------------
 
 

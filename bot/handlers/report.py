@@ -240,9 +240,18 @@ async def _emergency_now(update: Update, context: BotContext, state: DialogState
     return True
 
 
-async def _staffed(session: Any, context: BotContext) -> bool:
+async def _staffed(session: Any, context: BotContext) -> str:
+    """Who hears of her alerts: "staff" (her community's), "service" (a supervisor or an
+    admin standing in), or "nobody" (no one is configured yet: she must not be told
+    that someone knows)."""
     profile = await profiles.get_profile(session, context.account.id)
-    return await alerts.community_has_staff(session, profile.community_code if profile else None)
+    community = profile.community_code if profile else None
+    if await alerts.community_has_staff(session, community):
+        return "staff"
+    settings = context.runtime.settings
+    if await alerts.alert_recipients(session, community, settings):
+        return "service"
+    return "nobody"
 
 
 def _reason_lines(context: BotContext, reasons: list[str] | tuple[str, ...]) -> list[str]:
@@ -264,18 +273,24 @@ def _headline(context: BotContext, level: Level) -> str:
     return f"{icon}<b>{html.escape(text)}</b>"
 
 
-def _notified_line(context: BotContext, staffed: bool) -> str:
+def _notified_line(context: BotContext, staffed: str) -> str:
     _ = context.tr.gettext
-    if staffed:
+    if staffed == "staff":
         return _("Your report is saved and your community health staff have been notified.")
-    return _("Your report is saved and the health service has been notified.")
+    if staffed == "service":
+        return _("Your report is saved and the health service has been notified.")
+    return _(
+        "Your report is saved, but no health worker is linked to your community in this "
+        "service yet, so nobody has been notified. Please contact your community health "
+        "centre or hospital yourself; in an emergency call {number}."
+    ).format(number=context.runtime.settings.emergency_number)
 
 
 async def ask_urgent(update: Update, context: BotContext, state: DialogState) -> None:
     _ = context.tr.gettext
     lines = [_headline(context, Level.EMERGENCY), *_reason_lines(context, state.data["told"])]
     if state.data.get("stored"):
-        lines.append(_notified_line(context, bool(state.data.get("staffed"))))
+        lines.append(_notified_line(context, str(state.data.get("staffed"))))
     lines.append(
         _(
             "If you can, answer a few more questions for your health worker; or let me "
@@ -334,7 +349,7 @@ async def finish(update: Update, context: BotContext, state: DialogState) -> Non
 
 
 def final_answer(
-    context: BotContext, state: DialogState, assessment: Assessment, alerted: bool, staffed: bool
+    context: BotContext, state: DialogState, assessment: Assessment, alerted: bool, staffed: str
 ) -> str:
     _ = context.tr.gettext
     told = set(state.data.get("told") or ())
