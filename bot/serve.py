@@ -13,10 +13,12 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot import delivery
 from bot.app import build_application
+from bot.commands import publish_commands
 from bot.delivery import DeliveryWorker
 from bot.escalation import escalate_due
 from bot.runtime import Runtime
@@ -50,6 +52,10 @@ class BotService:
         settings = self.runtime.settings
         await app.initialize()
         await app.start()
+        try:
+            await publish_commands(app.bot, self.runtime.catalogs)
+        except TelegramError as error:  # the menu is a convenience; the bot works without it
+            log.warning("could not publish the command menu: %s", type(error).__name__)
         await self.delivery.start()
         if self.webhook:
             assert settings.webhook_url is not None

@@ -79,3 +79,30 @@ async def test_the_bot_keeps_answering_after_telegram_errors(harness: BotHarness
     await parent.send("/help")  # the reply is lost to a 500 ...
     reply = await parent.send("/help")  # ... and the next message works normally
     assert "What I can do" in reply.text
+
+
+async def test_the_command_menu_is_published_in_each_language(harness: BotHarness) -> None:
+    menus = {
+        c.params.get("language_code"): c.params["commands"]
+        for c in harness.telegram.calls
+        if c.method == "setMyCommands"
+    }
+    assert set(menus) == {None, "zh", "en"}
+    english = {c["command"]: c["description"] for c in menus["en"]}
+    chinese = {c["command"]: c["description"] for c in menus["zh"]}
+    assert english["clinic"] == "Find the nearest fever clinic"
+    assert chinese["clinic"] == "查找最近的发热门诊"
+    assert menus[None] == menus["zh"]  # the default locale is zh_Hans
+    assert "ledger" not in english  # staff tools stay out of the public menu
+
+
+async def test_the_bot_starts_even_if_the_command_menu_cannot_be_set(settings, clock) -> None:
+    harness = BotHarness(settings, clock=clock)
+    await harness.telegram.start()
+    harness.telegram.fail("setMyCommands", status=400, times=5)
+    try:
+        await harness.start_workers()
+        reply = await harness.user(109, language_code="en").send("/help")
+        assert "What I can do" in reply.text
+    finally:
+        await harness.stop()
