@@ -30,20 +30,6 @@ def help_text(context: BotContext) -> str:
     )
 
 
-async def start(update: Update, context: BotContext) -> None:
-    _ = context.tr.gettext
-    assert update.effective_message
-    await update.effective_message.reply_text(
-        _(
-            "Hello! I am the maternal and child health assistant. I help pregnant women "
-            "and parents of young children stay safe during respiratory epidemics."
-        )
-        + "\n\n"
-        + _("Choose your language:"),
-        reply_markup=language_keyboard(context.tr.locale),
-    )
-
-
 async def show_help(update: Update, context: BotContext) -> None:
     assert update.effective_message
     await update.effective_message.reply_text(
