@@ -13,7 +13,6 @@ from bot.domain.gestation import (
     GestationalAge,
     GestationInputError,
     PregnancyDating,
-    is_priority_by_week,
     is_term,
     parse_due_date,
     parse_gestational_age,
@@ -264,25 +263,24 @@ def test_a_bad_typed_date_raises_the_date_code() -> None:
 
 
 @pytest.mark.parametrize(
-    ("age", "term", "priority", "which"),
+    ("age", "term", "which"),
     [
-        (GA(4, 0), False, False, 1),
-        (GA(13, 6), False, False, 1),
-        (GA(14, 0), False, False, 2),
-        (GA(27, 6), False, False, 2),
-        (GA(28, 0), False, False, 3),
-        (GA(36, 6), False, False, 3),
-        (GA(37, 0), True, True, 3),
-        (GA(41, 6), True, True, 3),
-        (GA(42, 0), False, True, 3),
-        (GA(44, 0), False, True, 3),
+        (GA(4, 0), False, 1),
+        (GA(13, 6), False, 1),
+        (GA(14, 0), False, 2),
+        (GA(27, 6), False, 2),
+        (GA(28, 0), False, 3),
+        (GA(36, 6), False, 3),
+        (GA(37, 0), True, 3),
+        (GA(41, 6), True, 3),
+        (GA(42, 0), False, 3),
+        (GA(44, 0), False, 3),
     ],
 )
-def test_term_priority_and_trimester(
-    age: GestationalAge, term: bool, priority: bool, which: int
-) -> None:
+def test_term_and_trimester(age: GestationalAge, term: bool, which: int) -> None:
+    # The priority group's 37-week line is configuration (content/triage/risk_colours.toml),
+    # tested in test_triage.py.
     assert is_term(age) is term
-    assert is_priority_by_week(age) is priority
     assert trimester(age) == which
 
 

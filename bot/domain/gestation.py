@@ -85,7 +85,6 @@ MAX_EXTRA_DAYS = 6
 # from 28+0 (the usual clinical split, also used in China's 早/中/晚孕期).
 TERM_START = GestationalAge(37, 0)
 TERM_END = GestationalAge(41, 6)
-PRIORITY_FROM = GestationalAge(37, 0)
 SECOND_TRIMESTER_FROM = GestationalAge(14, 0)
 THIRD_TRIMESTER_FROM = GestationalAge(28, 0)
 
@@ -205,11 +204,6 @@ def pregnancy_from_age(reported: str | GestationalAge, today: date) -> Pregnancy
 
 def is_term(age: GestationalAge) -> bool:
     return TERM_START <= age <= TERM_END
-
-
-def is_priority_by_week(age: GestationalAge) -> bool:
-    """The seed notice's priority group by week alone: 37+0 and later."""
-    return age >= PRIORITY_FROM
 
 
 def trimester(age: GestationalAge) -> int:
