@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import and_, exists, func, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,6 +25,9 @@ BLOCKED = "blocked"
 FAILED = "failed"
 SKIPPED = "skipped"
 FINAL = (SENT, BLOCKED, FAILED, SKIPPED)
+
+# Serialises claims across workers (see claim_due); any constant all workers share.
+CLAIM_LOCK = 0x6D636801
 
 # Messages that show an alert to staff, and the edits that keep them current.
 COPY_KINDS = ("alert", "escalation")
@@ -60,13 +63,17 @@ async def claim_due(
 ) -> list[Outbox]:
     """Lease up to `limit` due rows to `token`; no other claimer can get the same row.
 
-    PostgreSQL: lock the candidates with FOR UPDATE SKIP LOCKED, so concurrent
-    workers pass over each other's rows instead of waiting, then set the lease
-    in the same short transaction. SQLite has one writer at a time, so a single
-    conditional UPDATE is atomic on its own.
+    PostgreSQL: claims take turns under a transaction-scoped advisory lock, so
+    each claimer sees the leases the previous one committed; without it two
+    workers claiming at the same instant could each take one message of the
+    same chat (the busy-chat test cannot see an uncommitted lease) and send
+    them out of order. The candidates are still locked FOR UPDATE SKIP LOCKED,
+    and the lease is set in the same short transaction. SQLite has one writer
+    at a time, so a single conditional UPDATE is atomic on its own.
     """
     until = now + lease
     if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=CLAIM_LOCK))  # type: ignore[call-overload]
         candidate = aliased(Outbox)
         picked = await session.exec(
             select(candidate.id)
