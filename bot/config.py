@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8080, alias="WEBHOOK_PORT")
+    # Telegram's parallel webhook connections. 1 keeps each person's updates strictly in
+    # order across workers, at the cost of throughput; 40 is Telegram's default.
+    webhook_max_connections: int = Field(default=40, ge=1, le=100, alias="WEBHOOK_MAX_CONNECTIONS")
     # Alerts: minutes an alert may stay unacknowledged before it goes to the supervisors.
     escalate_emergency_minutes: int = Field(default=10, ge=1, alias="ESCALATE_EMERGENCY_MINUTES")
     escalate_priority_minutes: int = Field(default=60, ge=1, alias="ESCALATE_PRIORITY_MINUTES")

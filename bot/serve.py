@@ -66,6 +66,7 @@ class BotService:
             await app.bot.set_webhook(
                 settings.webhook_url,
                 secret_token=settings.webhook_secret,
+                max_connections=settings.webhook_max_connections,
                 allowed_updates=Update.ALL_TYPES,
             )
             log.info("webhook mode: listening on port %s", settings.webhook_port)

@@ -44,6 +44,8 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path) -> No
         ("WEBHOOK_SECRET", "has spaces"),
         ("WEBHOOK_URL", "http://example.com/hook"),
         ("WEBHOOK_PORT", "eighty"),
+        ("WEBHOOK_MAX_CONNECTIONS", "0"),
+        ("ESCALATE_EMERGENCY_MINUTES", "0"),
     ],
 )
 def test_a_bad_value_names_its_variable(

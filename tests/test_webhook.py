@@ -32,6 +32,8 @@ async def test_the_bot_registers_its_webhook_with_the_secret(settings, clock) ->
     async with BotHarness(settings, clock=clock, webhook=True) as harness:
         assert harness.telegram.webhook_url == harness.runtime.settings.webhook_url
         assert harness.telegram.webhook_secret == "harness-secret"
+        [registered] = [c for c in harness.telegram.calls if c.method == "setWebhook"]
+        assert registered.params["max_connections"] == 40
         reply = await harness.user(201, language_code="en").send("/help")
         assert "What I can do" in reply.text
 
