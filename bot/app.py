@@ -35,6 +35,11 @@ from bot.handlers import (
 from bot.handlers.errors import on_error
 from bot.handlers.identify import identify
 from bot.keyboards import LANGUAGE_CALLBACK
+from bot.processing.intake import RecordingQueue
+from bot.processing.outage import KEY as OUTAGE_KEY
+from bot.processing.outage import OutageAnswers
+from bot.processing.processor import PersonalUpdateProcessor
+from bot.processing.request import CommittingRequest
 from bot.runtime import Runtime
 
 FAKE_TOKEN = "123456:TEST-TOKEN-FOR-LOCAL-USE"
@@ -47,6 +52,10 @@ def build_application(
     polling: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     settings = runtime.settings
+    outage = OutageAnswers(
+        runtime.catalogs, settings.emergency_number, settings.default_locale
+    )
+    processor = PersonalUpdateProcessor(runtime.db, outage, settings.concurrent_updates)
     builder = (
         ApplicationBuilder()
         .application_class(application_class)
@@ -55,11 +64,16 @@ def build_application(
         .base_file_url(settings.telegram_api_base_url.removesuffix("/bot") + "/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
         .context_types(ContextTypes(context=BotContext))
+        .request(CommittingRequest(connection_pool_size=max(64, 2 * settings.concurrent_updates)))
+        .update_queue(RecordingQueue())
+        .concurrent_updates(processor)
     )
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
+    processor.application = application
     application.bot_data["runtime"] = runtime
+    application.bot_data[OUTAGE_KEY] = outage
     register_handlers(application)
     return application
 

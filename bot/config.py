@@ -11,7 +11,7 @@ import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("zh_Hans", "en")
@@ -49,8 +49,8 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8080, alias="WEBHOOK_PORT")
-    # Telegram's parallel webhook connections. 1 keeps each person's updates strictly in
-    # order across workers, at the cost of throughput; 40 is Telegram's default.
+    # Telegram's parallel webhook connections (40 is Telegram's default). Order per person
+    # does not depend on it: the per-person lock and the inbox keep it (bot/processing).
     webhook_max_connections: int = Field(default=40, ge=1, le=100, alias="WEBHOOK_MAX_CONNECTIONS")
     # Alerts: minutes an alert may stay unacknowledged before it goes to the supervisors.
     escalate_emergency_minutes: int = Field(default=10, ge=1, alias="ESCALATE_EMERGENCY_MINUTES")
@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=25.0, gt=0, alias="SEND_RATE_PER_SECOND")
     send_per_chat_interval: float = Field(default=1.0, ge=0, alias="SEND_PER_CHAT_INTERVAL")
     invite_ttl_hours: int = Field(default=72, ge=1, alias="INVITE_TTL_HOURS")
+    # Updates of different people handled at once by one worker (one person's are always
+    # handled one at a time, in order). On PostgreSQL each holds a connection.
+    concurrent_updates: int = Field(default=32, ge=1, le=512, alias="CONCURRENT_UPDATES")
+    # An update a worker recorded but did not finish is handed to another after this long.
+    inbox_lease_seconds: float = Field(default=30.0, gt=0, alias="INBOX_LEASE_SECONDS")
 
     @field_validator("database_url")
     @classmethod
@@ -117,6 +122,16 @@ class Settings(BaseSettings):
             raise ValueError("must be an https:// URL that Telegram can reach")
         return value
 
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        # Without the secret anyone who can reach the URL could post updates as anyone.
+        if self.webhook_url is not None and not self.webhook_secret:
+            raise ValueError(
+                "WEBHOOK_SECRET is required when WEBHOOK_URL is set "
+                "(1-256 characters of A-Z a-z 0-9 _ -)"
+            )
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -133,7 +148,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = str(error["loc"][0]) if error["loc"] else "?"
+            if not error["loc"]:  # a rule about several variables names them itself
+                lines.append(str(error["msg"]).removeprefix("Value error, "))
+                continue
+            name = str(error["loc"][0])
             field = Settings.model_fields.get(name)
             variable = field.alias if field and field.alias else name
             lines.append(f"{variable}: {error['msg']}")

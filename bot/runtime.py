@@ -21,7 +21,8 @@ class Runtime:
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
         """Connect and migrate: the schema is always current before any update is read."""
-        db = Database(settings.database_url)
+        # Each update in hand holds one connection (its person's lock), plus the workers'.
+        db = Database(settings.database_url, pool_size=settings.concurrent_updates + 4)
         await db.upgrade()
         return cls(settings, db, Catalogs(settings.default_locale), clock or Clock())
 

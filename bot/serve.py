@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -17,10 +18,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot import delivery
-from bot.app import build_application
+from bot.app import OUTAGE_KEY, build_application
 from bot.commands import publish_commands
 from bot.delivery import DeliveryWorker
 from bot.escalation import escalate_due
+from bot.processing.intake import Intake, RecordingQueue
+from bot.processing.recovery import Recovery
 from bot.runtime import Runtime
 from bot.webhook import make_web_app, start_web_server
 
@@ -46,6 +49,22 @@ class BotService:
         self.delivery = DeliveryWorker(runtime, self.application.bot)
         self.delivery.jobs.append(lambda: escalate_due(runtime))
         self.application.bot_data[delivery.KEY] = self.delivery
+        # Updates are recorded in the inbox before Telegram hears they arrived.
+        lease = timedelta(seconds=runtime.settings.inbox_lease_seconds)
+        self.intake = Intake(
+            runtime.db, self.delivery.id, lease, self.application.bot_data[OUTAGE_KEY]
+        )
+        queue = self.application.update_queue
+        assert isinstance(queue, RecordingQueue)
+        queue.intake, queue.bot = self.intake, self.application.bot
+        self.recovery = Recovery(
+            runtime.db,
+            queue,
+            self.application.bot,
+            owner=self.delivery.id,
+            lease=lease,
+            interval=min(2.0, lease.total_seconds() / 3),
+        )
 
     async def start(self) -> None:
         app = self.application
@@ -57,9 +76,10 @@ class BotService:
         except TelegramError as error:  # the menu is a convenience; the bot works without it
             log.warning("could not publish the command menu: %s", type(error).__name__)
         await self.delivery.start()
+        await self.recovery.start()
         if self.webhook:
             assert settings.webhook_url is not None
-            web_app = make_web_app(app, settings.webhook_url, settings.webhook_secret)
+            web_app = make_web_app(app, settings.webhook_url, settings.webhook_secret, self.intake)
             self._web = await start_web_server(
                 web_app, settings.webhook_listen, settings.webhook_port
             )
@@ -86,6 +106,7 @@ class BotService:
         if self._web is not None:
             await self._web.cleanup()
             self._web = None
+        await self.recovery.stop()
         await self.delivery.stop()
         if app.running:
             await app.stop()

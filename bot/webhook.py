@@ -1,12 +1,17 @@
 """The webhook endpoint, served by aiohttp.
 
 Several workers can sit behind one URL; each validates Telegram's secret
-header and hands the update to its own Application. Anything without the
-right secret is refused with 403 before it is parsed.
+header (the bot refuses to start in webhook mode without one), records the
+update in the inbox and only then answers 200, so an update Telegram was told
+we have is never lost with a crashed worker. A redelivered update is answered
+200 and dropped; a body that is not an update gets 400 (Telegram does not
+retry those); if the database is down the person is answered at once and
+Telegram gets 503, so it delivers the update again later.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -17,10 +22,15 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.processing.intake import Intake, RecordingQueue
+from storage.db import is_database_down
+
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 APP_KEY: web.AppKey[Application[Any, Any, Any, Any, Any, Any]] = web.AppKey("application")
 SECRET_KEY: web.AppKey[str | None] = web.AppKey("secret")
+INTAKE_KEY: web.AppKey[Intake] = web.AppKey("intake")
+RECORD_TIMEOUT = 10.0
 
 
 async def _receive(request: web.Request) -> web.Response:
@@ -34,11 +44,34 @@ async def _receive(request: web.Request) -> web.Response:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return web.Response(status=400, text="bad json")
     application = request.app[APP_KEY]
-    update = Update.de_json(payload, application.bot)
+    update = _parse(payload, application)
     if update is None:
         return web.Response(status=400, text="not an update")
-    await application.update_queue.put(update)
+    intake = request.app[INTAKE_KEY]
+    try:
+        async with asyncio.timeout(RECORD_TIMEOUT):
+            new = await intake.record(update, payload)
+    except Exception as error:
+        if not is_database_down(error):
+            raise
+        log.warning("database unreachable; Telegram will redeliver update %s", update.update_id)
+        await intake.outage.answer(application.bot, update)
+        return web.Response(status=503, text="try again")
+    if new:
+        queue = application.update_queue
+        assert isinstance(queue, RecordingQueue)
+        queue.put_recorded(update)
     return web.Response(text="ok")
+
+
+def _parse(payload: Any, application: Application[Any, Any, Any, Any, Any, Any]) -> Update | None:
+    """An Update, or None for anything that is not one (never raises)."""
+    if not isinstance(payload, dict) or type(payload.get("update_id")) is not int:
+        return None
+    try:
+        return Update.de_json(payload, application.bot)
+    except Exception:
+        return None
 
 
 async def _health(_request: web.Request) -> web.Response:
@@ -50,11 +83,15 @@ def webhook_path(webhook_url: str) -> str:
 
 
 def make_web_app(
-    application: Application[Any, Any, Any, Any, Any, Any], webhook_url: str, secret: str | None
+    application: Application[Any, Any, Any, Any, Any, Any],
+    webhook_url: str,
+    secret: str | None,
+    intake: Intake,
 ) -> web.Application:
     app = web.Application()
     app[APP_KEY] = application
     app[SECRET_KEY] = secret
+    app[INTAKE_KEY] = intake
     app.router.add_post(webhook_path(webhook_url), _receive)
     app.router.add_get("/healthz", _health)
     return app

@@ -1,16 +1,33 @@
-"""Engine, sessions and schema upgrades for SQLite and PostgreSQL."""
+"""Engine, sessions, units of work and schema upgrades for SQLite and PostgreSQL.
+
+A unit of work is one session for everything done while handling one update:
+the person and their dialog are loaded once (the session's identity map), and
+every `Database.session()` block opened by a handler inside it joins it rather
+than starting a transaction of its own. The unit commits before anything is
+sent to Telegram (`commit_before_sending`), so whatever a reply confirms is
+already stored, and at the end. Outside a unit, `session()` is a short
+transaction of its own, as before.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -39,13 +56,67 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
+@dataclass(eq=False)
+class Unit:
+    """The session of one update's handling, and how that handling ended."""
+
+    db: Database
+    session: AsyncSession
+    task: asyncio.Task[object] | None = field(default_factory=asyncio.current_task)
+    # A handler raised: roll back what was not yet committed instead of committing it.
+    failed: bool = False
+    # The database went away mid-way: the update is to be handled again later.
+    database_failed: bool = False
+    closed: bool = False
+
+    def joins(self, db: Database) -> bool:
+        return self.db is db and not self.closed and asyncio.current_task() is self.task
+
+    async def undo(self) -> None:
+        """Roll back what is not yet committed (a handler failed half-way)."""
+        if not self.closed and self.session.in_transaction():
+            await self.session.rollback()
+
+    async def commit(self) -> None:
+        """Make what was done so far durable (or undo it, after a failure)."""
+        if self.closed or not self.session.in_transaction():
+            return
+        if self.failed:
+            await self.session.rollback()
+        else:
+            await self.session.commit()
+
+
+_current_unit: ContextVar[Unit | None] = ContextVar("mch_unit_of_work", default=None)
+
+
+def current_unit() -> Unit | None:
+    unit = _current_unit.get()
+    if unit is None or unit.closed or asyncio.current_task() is not unit.task:
+        return None
+    return unit
+
+
+async def commit_before_sending() -> None:
+    """Called before every Bot API request: nothing is confirmed before it is stored."""
+    unit = current_unit()
+    if unit is not None:
+        await unit.commit()
+
+
 class Database:
     """One engine and its session factory, shared by the whole process."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip per checkout. A dead pooled connection
+        # fails its first statement, is invalidated, and the caller's retry gets a
+        # fresh one (see bot/processing).
+        options: dict[str, object] = {"echo": echo}
+        if not self.is_sqlite:
+            options |= {"pool_size": pool_size, "max_overflow": 10, "pool_timeout": 10}
+        self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(
@@ -54,9 +125,39 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose transaction commits on success and rolls back on error."""
+        """A session whose transaction commits on success and rolls back on error.
+
+        Inside a unit of work (an update being handled) it is the unit's session:
+        the unit decides when to commit.
+        """
+        unit = _current_unit.get()
+        if unit is not None and unit.joins(self):
+            yield unit.session
+            return
         async with self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def unit(self, connection: AsyncConnection | None = None) -> AsyncIterator[Unit]:
+        """One update's unit of work, optionally on a connection the caller holds (the
+        one that holds the person's lock). Commits at the end unless a handler failed."""
+        if connection is not None:
+            session = AsyncSession(bind=connection, expire_on_commit=False)
+        else:
+            session = self._sessions()
+        unit = Unit(self, session)
+        token = _current_unit.set(unit)
+        try:
+            yield unit
+            await unit.commit()
+        except BaseException:
+            if session.in_transaction():
+                await session.rollback()
+            raise
+        finally:
+            unit.closed = True
+            _current_unit.reset(token)
+            await session.close()
 
     async def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to `revision` with Alembic, on this engine's connection.
@@ -74,3 +175,18 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def is_database_down(error: BaseException) -> bool:
+    """The database could not be reached (as opposed to a bug or a refused statement).
+
+    Such a failure is answered with "try again shortly" and the update is kept
+    for later; anything else is a real error.
+    """
+    if isinstance(error, exc.DBAPIError):
+        return bool(error.connection_invalidated) or isinstance(
+            error, exc.OperationalError | exc.InterfaceError
+        )
+    return isinstance(
+        error, exc.TimeoutError | exc.ResourceClosedError | OSError | TimeoutError
+    ) or type(error).__module__.startswith("asyncpg")

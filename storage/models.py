@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -33,6 +33,9 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+_DIALOG_VERSION = Column("version", Integer, nullable=False, server_default="1")
+
+
 class Dialog(SQLModel, table=True):
     """Where a user is in a multi-step conversation, kept in the database.
 
@@ -47,6 +50,34 @@ class Dialog(SQLModel, table=True):
     step: str = Field(max_length=32)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Optimistic concurrency: every UPDATE checks the version it read, so a write based
+    # on a stale read fails loudly (StaleDataError) instead of silently losing a step.
+    version: int = Field(default=1, sa_column=_DIALOG_VERSION)
+
+    __mapper_args__ = {"version_id_col": _DIALOG_VERSION}
+
+
+class InboxUpdate(SQLModel, table=True):
+    """Every update from Telegram, recorded before Telegram is told it arrived.
+
+    The primary key is Telegram's update_id, so a redelivered update (a webhook
+    retry, or the same update reaching two workers) cannot be recorded twice.
+    A row stays `pending` until its handling has finished; a worker that dies
+    leaves it pending and another handles it after its lease. The payload holds
+    what the person typed, so it is cleared once the update is handled.
+    """
+
+    __tablename__ = "inbox"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    person: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)
+    leased_by: str | None = Field(default=None, max_length=64)
+    leased_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def _big_pk() -> Any:

@@ -15,18 +15,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.devtools.fake_telegram import ApiCall, FakeTelegram
+from bot.processing.processor import PersonalUpdateProcessor
 from bot.runtime import Runtime
 from bot.serve import BotService
 
 
 class UpdateTracker:
-    """Knows when each update id has been fully processed by some Application."""
+    """Knows when each update id has been fully handled (its unit of work committed)."""
 
     def __init__(self) -> None:
         self._done: defaultdict[int, asyncio.Event] = defaultdict(asyncio.Event)
@@ -37,19 +37,6 @@ class UpdateTracker:
     async def wait(self, update_id: int, timeout: float = 15.0) -> None:
         async with asyncio.timeout(timeout):
             await self._done[update_id].wait()
-
-
-class TrackedApplication(Application):  # type: ignore[type-arg]
-    """The real Application, plus a signal after each update's handlers have run."""
-
-    tracker: UpdateTracker | None = None
-
-    async def process_update(self, update: object) -> None:
-        try:
-            await super().process_update(update)
-        finally:
-            if isinstance(update, Update) and self.tracker is not None:
-                self.tracker.mark(update.update_id)
 
 
 def free_port() -> int:
@@ -147,8 +134,10 @@ class BotHarness:
     async def start_workers(self) -> None:
         for _ in range(self.worker_count):
             runtime = await Runtime.open(self._worker_settings(), clock=self.clock)
-            service = BotService(runtime, application_class=TrackedApplication, poll_timeout=2)
-            service.application.tracker = self.tracker  # type: ignore[attr-defined]
+            service = BotService(runtime, poll_timeout=2)
+            processor = service.application.update_processor
+            assert isinstance(processor, PersonalUpdateProcessor)
+            processor.finished = self.tracker.mark
             await service.start()
             self.runtimes.append(runtime)
             self.services.append(service)

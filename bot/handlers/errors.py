@@ -8,6 +8,9 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.context import BotContext
+from bot.i18n import negotiate_locale
+from bot.processing.outage import KEY as OUTAGE_KEY
+from storage.db import current_unit, is_database_down
 from storage.outbox import deactivate_chat
 
 log = logging.getLogger(__name__)
@@ -19,15 +22,36 @@ async def on_error(update: object, context: BotContext) -> None:
     update_id = getattr(update, "update_id", None)
     # Only the update id and the exception type: message texts and names are health data.
     log.error("error handling %s %s: %s", kind, update_id, type(error).__name__, exc_info=error)
+    unit = current_unit()
+    if unit is not None:
+        # What the failed handler wrote is undone; nothing half-done is kept.
+        await unit.undo()
     if isinstance(error, Forbidden):
         await _mark_unreachable(update, context)
         return
     if not isinstance(update, Update):
         return
-    chat = update.effective_chat
-    tr = getattr(context, "tr", None)
-    if chat is None or tr is None:
+    if update.callback_query is not None:
+        try:  # every press is answered, or the button spins on the person's screen
+            await update.callback_query.answer()
+        except Exception:
+            log.debug("could not answer the button press")
+    if error is not None and is_database_down(error):
+        if unit is not None:
+            unit.database_failed = True
+        await context.bot_data[OUTAGE_KEY].answer(context.bot, update)
         return
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return
+    tr = getattr(context, "tr", None)
+    if tr is None:
+        user = update.effective_user
+        runtime = context.runtime
+        locale = negotiate_locale(
+            None, user.language_code if user else None, runtime.settings.default_locale
+        )
+        tr = runtime.catalogs.get(locale)
     _ = tr.gettext
     try:
         await context.bot.send_message(

@@ -1,11 +1,22 @@
-"""Runs first for every update from a person: who is this and which language."""
+"""Runs first for every update: who is this and which language — or stop here.
+
+Only private chats reach the features: a group or channel gets no users row
+and no health data is read from it (a command there is answered with one
+line asking for a private chat). Edited messages are not new answers and are
+ignored. If the database cannot be reached the person is answered at once
+(bot/processing/outage.py) and the update is kept for later.
+"""
 
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.i18n import negotiate_locale
+from bot.processing.outage import KEY as OUTAGE_KEY
+from storage.db import current_unit, is_database_down
 from storage.users import touch_user
 
 
@@ -13,14 +24,39 @@ async def identify(update: Update, context: BotContext) -> None:
     tg_user = update.effective_user
     chat = update.effective_chat
     runtime = context.runtime
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        raise ApplicationHandlerStop
     if tg_user is None or chat is None:
         return
-    async with runtime.db.session() as session:
-        account = await touch_user(
-            session, tg_user.id, chat.id, tg_user.language_code, runtime.clock.now()
-        )
+    locale = negotiate_locale(None, tg_user.language_code, runtime.settings.default_locale)
+    if chat.type != ChatType.PRIVATE:
+        await _private_only(update, context, locale)
+        raise ApplicationHandlerStop
+    try:
+        async with runtime.db.session() as session:
+            account = await touch_user(
+                session, tg_user.id, chat.id, tg_user.language_code, runtime.clock.now()
+            )
+    except Exception as error:
+        if not is_database_down(error):
+            raise
+        unit = current_unit()
+        if unit is not None:
+            unit.database_failed = True
+        await context.bot_data[OUTAGE_KEY].answer(context.bot, update)
+        raise ApplicationHandlerStop from None
     context.account = account
-    locale = negotiate_locale(
-        account.locale, tg_user.language_code, runtime.settings.default_locale
-    )
+    default = runtime.settings.default_locale
+    locale = negotiate_locale(account.locale, tg_user.language_code, default)
     context.tr = runtime.catalogs.get(locale)
+
+
+async def _private_only(update: Update, context: BotContext, locale: str) -> None:
+    message = update.message
+    query = update.callback_query
+    _ = context.runtime.catalogs.get(locale).gettext
+    text = _("Please talk to me in a private chat: health questions are private.")
+    if query is not None:
+        await query.answer(text)
+    elif message is not None and message.text and message.text.startswith("/"):
+        await message.reply_text(text)
