@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=25.0, gt=0, alias="SEND_RATE_PER_SECOND")
     send_per_chat_interval: float = Field(default=1.0, ge=0, alias="SEND_PER_CHAT_INTERVAL")
     invite_ttl_hours: int = Field(default=72, ge=1, alias="INVITE_TTL_HOURS")
+    # A worker's hold on the outbox rows it is sending; a dead worker's rows wait this long.
+    outbox_lease_seconds: float = Field(default=30.0, ge=2, alias="OUTBOX_LEASE_SECONDS")
+    # How long one proactive send may take before it counts as failed and is retried.
+    send_timeout_seconds: float = Field(default=10.0, gt=0, alias="SEND_TIMEOUT_SECONDS")
     # Updates of different people handled at once by one worker (one person's are always
     # handled one at a time, in order). On PostgreSQL each holds a connection.
     concurrent_updates: int = Field(default=32, ge=1, le=512, alias="CONCURRENT_UPDATES")

@@ -46,7 +46,12 @@ class BotService:
         )
         self._web: web.AppRunner | None = None
         # The only sender of proactive messages; it also runs escalation on every pass.
-        self.delivery = DeliveryWorker(runtime, self.application.bot)
+        self.delivery = DeliveryWorker(
+            runtime,
+            self.application.bot,
+            lease=timedelta(seconds=runtime.settings.outbox_lease_seconds),
+            send_timeout=runtime.settings.send_timeout_seconds,
+        )
         self.delivery.jobs.append(lambda: escalate_due(runtime))
         self.application.bot_data[delivery.KEY] = self.delivery
         # Updates are recorded in the inbox before Telegram hears they arrived.

@@ -3,10 +3,11 @@
 One per bot process, started and stopped with the Application. Each pass it
 runs its periodic jobs (escalation of unacknowledged alerts), then claims due
 rows with a lease, sends them under the rate limits, and settles each row as
-soon as Telegram answers, so a crash can repeat at most the one message in
-flight. Leases that a dead worker leaves behind expire and the rows are
-claimed again: messages are delayed, never lost. Several workers may share one
-PostgreSQL database; a row is claimed by one of them at a time.
+soon as Telegram answers, before that send's slot is given to another: a crash
+repeats at most the `concurrency` messages in flight (16 by default). Leases
+that a dead worker leaves behind expire and the rows are claimed again:
+messages are delayed, never lost. Several workers may share one PostgreSQL
+database; a row is claimed by one of them at a time.
 
 "Now" for the database (due times, leases, backoff) is the application clock,
 which tests move by hand; pacing on the wire uses real seconds (see limiter).
@@ -86,6 +87,7 @@ class DeliveryWorker:
         # Settled rows by outcome, and retries: the figures an admin or a benchmark reads.
         self.stats: Counter[str] = Counter()
         self._results = GroupCommit(runtime.db)
+        self._sending = asyncio.Semaphore(concurrency)
         self._claims = itertools.count(1)
         self._passes_started = 0
         self._passes_finished = 0
@@ -103,6 +105,14 @@ class DeliveryWorker:
 
     async def start(self) -> None:
         self._stopping.clear()
+        if self.runtime.db.is_sqlite:
+            # SQLite has one bot process: leases left behind are a dead predecessor's
+            # (kill -9), so its rows are due again now rather than after their lease.
+            try:
+                async with self.runtime.db.session() as session:
+                    await store.release_all(session, "")
+            except Exception:
+                log.warning("could not take over old leases; they expire on their own")
         self._unsubscribe = wakeup.on_queue(self.runtime.db.engine.sync_engine, self.notify)
         self._task = asyncio.create_task(self._loop(), name=f"delivery {self.id}")
 
@@ -252,25 +262,32 @@ class DeliveryWorker:
                     await self._reschedule(row, token, wait, "waiting for the rate limit", tries)
                 return 0
             tries += 1
-            result = await calls.attempt(
-                self.bot, row.chat_id, row.payload, message_id=message_id, timeout=self.send_timeout
-            )
-            if result.outcome is Outcome.RETRY_AFTER:
-                self.stats["retry_after"] += 1
-                self.limiter.retry_after(row.chat_id, result.retry_after)
-                # Wait in place when the lease allows; the limiter holds the chat exactly
-                # retry_after seconds. Otherwise the row waits in the database.
-                if loop.time() + result.retry_after < deadline and not self._stopping.is_set():
-                    log.info("429 for an outbox row; retrying in %ss", result.retry_after)
-                    continue
-                await self._reschedule(row, token, result.retry_after, result.error, tries)
-                return 0
-            if result.outcome is Outcome.RETRY:
-                delay = backoff(row.attempts + tries - 1)
-                await self._reschedule(row, token, delay, result.error, tries)
-                return 0
-            await self._settle(row, result, tries=tries)
-            return 1
+            # At most `concurrency` sends are ever between Telegram and the record of
+            # them, so a kill -9 repeats at most that many messages.
+            async with self._sending:
+                result = await calls.attempt(
+                    self.bot,
+                    row.chat_id,
+                    row.payload,
+                    message_id=message_id,
+                    timeout=self.send_timeout,
+                )
+                if result.outcome is Outcome.RETRY_AFTER:
+                    self.stats["retry_after"] += 1
+                    self.limiter.retry_after(row.chat_id, result.retry_after)
+                    # Wait in place when the lease allows; the limiter holds the chat
+                    # exactly retry_after seconds. Otherwise the row waits in the database.
+                    if loop.time() + result.retry_after < deadline and not self._stopping.is_set():
+                        log.info("429 for an outbox row; retrying in %ss", result.retry_after)
+                        continue
+                    await self._reschedule(row, token, result.retry_after, result.error, tries)
+                    return 0
+                if result.outcome is Outcome.RETRY:
+                    delay = backoff(row.attempts + tries - 1)
+                    await self._reschedule(row, token, delay, result.error, tries)
+                    return 0
+                await self._settle(row, result, tries=tries)
+                return 1
 
     async def _target_message(self, row: Outbox) -> tuple[int | None, str | None]:
         """For an edit: the message id to edit, or why the edit cannot happen."""

@@ -143,13 +143,17 @@ class FakeTelegram:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
-    async def start(self) -> FakeTelegram:
-        app = web.Application()
+    async def start(
+        self, *, port: int = 0, extra_routes: Callable[[web.Application], None] | None = None
+    ) -> FakeTelegram:
+        app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
+        if extra_routes is not None:
+            extra_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
         assert server is not None

@@ -1,21 +1,68 @@
-"""The Bot API transport, made to commit the update's work before each request.
+"""The Bot API transport: commits the update's work before each request, and
+retries a reply that Telegram failed to take.
 
 Every reply, button answer and edit goes through here, so "your report is
 saved" can never reach the person before the report is in the database: the
-unit of work (storage/db.py) commits first. Outside an update's handling
-(delivery worker, start-up) there is no unit and nothing to commit.
+unit of work (storage/db.py) commits first.
+
+Replies made while handling an update are retried a few times on a 5xx, a
+429 (after retry_after) or a network error: unlike outbox rows they have no
+second chance later, and a mother whose "go to hospital now" answer met a
+500 must still get it. A timeout may mean Telegram did deliver, so a retry
+can repeat that one message; that is the one duplicate we accept (see
+docs/exactly-once.md). Outside an update (the delivery worker, start-up)
+nothing is retried here: the delivery worker has its own retries and limits.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 from typing import Any
 
+from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
 
-from storage.db import commit_before_sending
+from storage.db import commit_before_sending, current_unit
+
+log = logging.getLogger(__name__)
+REPLY_ATTEMPTS = 4
+RETRY_FIRST = 0.3
+RETRY_AFTER_MAX = 5.0
 
 
 class CommittingRequest(HTTPXRequest):
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         await commit_before_sending()
-        return await super().do_request(*args, **kwargs)
+        if current_unit() is None:
+            return await super().do_request(*args, **kwargs)
+        delay = RETRY_FIRST
+        for attempt in range(1, REPLY_ATTEMPTS + 1):
+            last = attempt == REPLY_ATTEMPTS
+            try:
+                status, body = await super().do_request(*args, **kwargs)
+            except NetworkError:
+                if last:
+                    raise
+                log.info("a reply met a network error; retrying")
+            else:
+                if last or (status < 500 and status != 429):
+                    return status, body
+                wait = _retry_after(body) if status == 429 else None
+                if wait is not None and wait > RETRY_AFTER_MAX:
+                    return status, body  # too long to hold the person's update
+                log.info("a reply got HTTP %s; retrying", status)
+                if wait is not None:
+                    delay = wait
+            await asyncio.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+
+def _retry_after(body: bytes) -> float | None:
+    try:
+        value = json.loads(body).get("parameters", {}).get("retry_after")
+    except (ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, int | float) else None
