@@ -8,6 +8,7 @@ failing later in the middle of a conversation.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=25.0, gt=0, alias="SEND_RATE_PER_SECOND")
     send_per_chat_interval: float = Field(default=1.0, ge=0, alias="SEND_PER_CHAT_INTERVAL")
     invite_ttl_hours: int = Field(default=72, ge=1, alias="INVITE_TTL_HOURS")
+    # Where updates wait while the database is unreachable (a local, persistent directory).
+    spool_dir: Path = Field(default=Path("spool"), alias="SPOOL_DIR")
     # A worker's hold on the outbox rows it is sending; a dead worker's rows wait this long.
     outbox_lease_seconds: float = Field(default=30.0, ge=2, alias="OUTBOX_LEASE_SECONDS")
     # How long one proactive send may take before it counts as failed and is retried.

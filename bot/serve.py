@@ -24,6 +24,7 @@ from bot.delivery import DeliveryWorker
 from bot.escalation import escalate_due
 from bot.processing.intake import Intake, RecordingQueue
 from bot.processing.recovery import Recovery
+from bot.processing.spool import Spool
 from bot.runtime import Runtime
 from bot.webhook import make_web_app, start_web_server
 
@@ -56,8 +57,9 @@ class BotService:
         self.application.bot_data[delivery.KEY] = self.delivery
         # Updates are recorded in the inbox before Telegram hears they arrived.
         lease = timedelta(seconds=runtime.settings.inbox_lease_seconds)
+        spool = Spool(runtime.settings.spool_dir, self.delivery.id)
         self.intake = Intake(
-            runtime.db, self.delivery.id, lease, self.application.bot_data[OUTAGE_KEY]
+            runtime.db, self.delivery.id, lease, self.application.bot_data[OUTAGE_KEY], spool
         )
         queue = self.application.update_queue
         assert isinstance(queue, RecordingQueue)
@@ -65,6 +67,7 @@ class BotService:
         self.recovery = Recovery(
             runtime.db,
             queue,
+            self.intake,
             self.application.bot,
             owner=self.delivery.id,
             lease=lease,

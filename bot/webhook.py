@@ -2,16 +2,14 @@
 
 Several workers can sit behind one URL; each validates Telegram's secret
 header (the bot refuses to start in webhook mode without one), records the
-update in the inbox and only then answers 200, so an update Telegram was told
-we have is never lost with a crashed worker. A redelivered update is answered
-200 and dropped; a body that is not an update gets 400 (Telegram does not
-retry those); if the database is down the person is answered at once and
-Telegram gets 503, so it delivers the update again later.
+update in the inbox (or, while the database is down, in the local spool) and
+only then answers 200, so an update Telegram was told we have is never lost
+with a crashed worker. A redelivered update is answered 200 and dropped; a
+body that is not an update gets 400 (Telegram does not retry those).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -23,14 +21,12 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.processing.intake import Intake, RecordingQueue
-from storage.db import is_database_down
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 APP_KEY: web.AppKey[Application[Any, Any, Any, Any, Any, Any]] = web.AppKey("application")
 SECRET_KEY: web.AppKey[str | None] = web.AppKey("secret")
 INTAKE_KEY: web.AppKey[Intake] = web.AppKey("intake")
-RECORD_TIMEOUT = 10.0
 
 
 async def _receive(request: web.Request) -> web.Response:
@@ -49,13 +45,10 @@ async def _receive(request: web.Request) -> web.Response:
         return web.Response(status=400, text="not an update")
     intake = request.app[INTAKE_KEY]
     try:
-        async with asyncio.timeout(RECORD_TIMEOUT):
-            new = await intake.record(update, payload)
-    except Exception as error:
-        if not is_database_down(error):
-            raise
-        log.warning("database unreachable; Telegram will redeliver update %s", update.update_id)
-        await intake.outage.answer(application.bot, update)
+        new = await intake.keep(application.bot, update, payload)
+    except OSError:
+        # Neither the database nor the spool could keep it: Telegram must try again.
+        log.error("could not keep update %s anywhere", update.update_id)
         return web.Response(status=503, text="try again")
     if new:
         queue = application.update_queue

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from telegram import Bot, Update
 
-from bot.processing.intake import RecordingQueue
+from bot.processing.intake import Intake, RecordingQueue
 from storage import inbox
 from storage.db import Database
 
@@ -30,6 +30,7 @@ class Recovery:
         self,
         db: Database,
         queue: RecordingQueue,
+        intake: Intake,
         bot: Bot,
         *,
         owner: str,
@@ -38,6 +39,7 @@ class Recovery:
     ) -> None:
         self.db = db
         self.queue = queue
+        self.intake = intake
         self.bot = bot
         self.owner = owner
         self.lease = lease
@@ -52,6 +54,7 @@ class Recovery:
         self._stop.clear()
         if self.db.is_sqlite:
             with contextlib.suppress(Exception):
+                await self.intake.spool.move(self.intake.record_spooled)
                 await self.sweep(everything=True)
         self._task = asyncio.create_task(self._loop(), name="inbox recovery")
 
@@ -91,6 +94,8 @@ class Recovery:
             if self._stop.is_set():
                 break
             try:
+                if self.intake.spool.waiting():
+                    await self.intake.spool.move(self.intake.record_spooled)
                 await self.sweep()
                 self._sweeps += 1
                 if self._sweeps % 600 == 1:

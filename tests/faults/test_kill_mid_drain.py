@@ -16,17 +16,18 @@ MESSAGES, CHATS, KILLS = 2000, 400, 3
 CONCURRENCY = 16  # the delivery worker's sends in flight (DeliveryWorker.concurrency)
 
 
-async def _queue_messages(url: str) -> None:
+async def queue_messages(url: str, count: int = MESSAGES, *, chats: int = CHATS) -> None:
+    """`count` messages m0, m1, ... already queued in the outbox, as a broadcast would."""
     db = Database(normalise_database_url(url))
     await db.upgrade()
     now = datetime.now(UTC)
     async with db.session() as session:
-        for i in range(MESSAGES):
+        for i in range(count):
             session.add(
                 Outbox(
                     dedupe_key=f"drain:{i}",
                     kind="broadcast",
-                    chat_id=5_000_000 + i % CHATS,
+                    chat_id=5_000_000 + i % chats,
                     payload={"method": "sendMessage", "text": f"m{i}"},
                     created_at=now,
                     next_attempt_at=now,
@@ -39,7 +40,7 @@ async def test_kill_9_mid_drain_loses_nothing_and_repeats_at_most_what_was_in_fl
     tmp_path: Path,
 ) -> None:
     async with fault_database(tmp_path) as url, FakeApi() as fake:
-        await _queue_messages(url)
+        await queue_messages(url)
         env = {"SEND_RATE_PER_SECOND": "400", "SEND_PER_CHAT_INTERVAL": "0"}
         kills_at: list[int] = []
         for kill in range(KILLS):
