@@ -114,6 +114,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(staff_tools.on_callback, pattern=rf"^{staff_tools.PREFIX}:")
     )
 
+    # Any other press is answered, so no button spins forever on someone's screen.
+    app.add_handler(CallbackQueryHandler(basic.unknown_button))
+
     # Last: text, locations and contacts go through the router (see its docstring for
     # the order); unknown commands get a helpful answer, never silence.
     app.add_handler(MessageHandler(private & ~filters.COMMAND, router.on_message))

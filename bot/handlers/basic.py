@@ -74,3 +74,10 @@ async def unknown(update: Update, context: BotContext) -> None:
         _("Sorry, I did not understand that.") + "\n\n" + help_text(context),
         reply_markup=topics_button(context.tr),
     )
+
+
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """A press no feature claims (an old keyboard, forged data): answered, nothing changes."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(context.tr.gettext("This button is no longer valid."))
