@@ -81,6 +81,12 @@ class Unit:
         """Make what was done so far durable (or undo it, after a failure)."""
         if self.closed or not self.session.in_transaction():
             return
+        transaction = self.session.sync_session.get_transaction()
+        if transaction is not None and not transaction.is_active:
+            # A statement already failed (its error is on its way up): what it belonged to
+            # was not stored, and the reply about to go out must still go (a mother must hear
+            # "call 120" even if her report could not be saved).
+            self.failed = True
         if self.failed:
             await self.session.rollback()
         else:
