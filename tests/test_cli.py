@@ -10,10 +10,47 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN", "DATABASE_URL"}}
+def _env(tmp_path: Path, lang: str = "C.UTF-8") -> dict[str, str]:
+    skip = {"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "LC_ALL", "LC_MESSAGES"}
+    env = {k: v for k, v in os.environ.items() if k not in skip}
     env["PYTHONPATH"] = str(ROOT)
+    env["LANG"] = lang  # the command line speaks the terminal's language
     return env
+
+
+COMMANDS = ("run", "shell", "db", "communities", "staff", "clinics", "i18n")
+
+
+def test_help_names_every_command_with_what_it_does(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for command in COMMANDS:
+        # "    clinics      the published list of fever clinics ...": name and description.
+        described = [line for line in lines if line.split()[:1] == [command]]
+        assert described and len(described[0].split()) > 2, (command, result.stdout)
+    assert "fever clinics" in result.stdout
+
+
+def test_help_is_chinese_on_a_chinese_terminal(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"],
+        cwd=tmp_path,
+        env=_env(tmp_path, lang="zh_CN.UTF-8"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "发热门诊" in result.stdout
+    assert "在这个终端里与机器人对话" in result.stdout
 
 
 def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
@@ -29,6 +66,20 @@ def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
     assert "@BotFather" in result.stderr
     assert "python -m bot shell" in result.stderr
+    assert "is not set" in result.stderr
+
+
+def test_run_without_a_token_explains_in_chinese_on_a_chinese_terminal(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=_env(tmp_path, lang="zh_CN.UTF-8"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "没有设置 TELEGRAM_BOT_TOKEN" in result.stderr
 
 
 def test_run_with_a_bad_variable_names_it(tmp_path: Path) -> None:
