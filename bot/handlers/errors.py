@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.context import BotContext
+from bot.conversation.chat import send_to_chat
 from storage.outbox import deactivate_chat
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,9 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     _ = tr.gettext
     try:
-        await context.bot.send_message(
-            chat.id,
+        await send_to_chat(
+            update,
+            context,
             _(
                 "Sorry, something went wrong on my side and I could not finish that. "
                 "Nothing you sent before was lost. Please try again in a moment."
