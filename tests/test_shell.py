@@ -38,9 +38,13 @@ WALKTHROUGH = [
 ]
 
 
-def run_shell(tmp_path: Path, script: list[str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN", "DATABASE_URL"}}
+def run_shell(
+    tmp_path: Path, script: list[str], lang: str = "C.UTF-8"
+) -> subprocess.CompletedProcess[str]:
+    skip = {"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "LC_ALL", "LC_MESSAGES"}
+    env = {k: v for k, v in os.environ.items() if k not in skip}
     env["PYTHONPATH"] = str(ROOT)
+    env["LANG"] = lang  # the shell's own labels follow the terminal, like every command
     return subprocess.run(
         [
             sys.executable,
@@ -83,3 +87,11 @@ def test_a_script_ending_right_after_the_report_still_shows_the_alert(tmp_path: 
     result = run_shell(tmp_path, WALKTHROUGH[: WALKTHROUGH.index("20") + 1])
     assert result.returncode == 0, result.stderr
     assert re.search(r"\(to user 1001\)\n🚨[^\n]*#1\n", result.stdout)
+
+
+def test_the_shells_own_labels_follow_a_chinese_terminal(tmp_path: Path) -> None:
+    result = run_shell(tmp_path, WALKTHROUGH[: WALKTHROUGH.index("20") + 1], lang="zh_CN.UTF-8")
+    assert result.returncode == 0, result.stderr
+    assert "（发给用户 1001）" in result.stdout
+    assert "（现在以用户 2001 的身份对话）" in result.stdout
+    assert "Your report is saved" in result.stdout  # the bot still speaks her language

@@ -20,13 +20,13 @@ import html
 import logging
 import re
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
+from bot.cli_locale import cli_translator
 from bot.config import Settings
 from bot.devtools.fake_telegram import ApiCall
 from bot.devtools.harness import BotHarness, ChatUser, Reply
-
-HEADER = "(to user {id})"
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -36,17 +36,25 @@ def plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def render(reply: Reply) -> str:
+Gettext = Callable[[str], str]
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+def render(reply: Reply, _: Gettext = _untranslated) -> str:
+    """What the bot did, as a person reads it; ``_`` translates the shell's own labels."""
     lines: list[str] = []
     for answer in reply.answers:
         if answer.params.get("text"):
-            lines.append(f"  (notice) {answer.params['text']}")
+            lines.append("  " + _("(notice) {text}").format(text=answer.params["text"]))
     for call in reply.calls:
-        lines.extend(_render_call(call))
+        lines.extend(_render_call(call, _))
     return "\n".join(lines)
 
 
-def _render_call(call: ApiCall) -> list[str]:
+def _render_call(call: ApiCall, _: Gettext) -> list[str]:
     lines: list[str] = []
     if call.method == "sendVenue":
         lines.append(f"📍 {call.params.get('title')} — {call.params.get('address')}")
@@ -57,14 +65,14 @@ def _render_call(call: ApiCall) -> list[str]:
         name = document.get("filename") if isinstance(document, dict) else "file"
         lines.append(f"📎 {name} {plain(str(call.params.get('caption') or ''))}".rstrip())
     elif call.method == "editMessageText":
-        lines.append("(edited) " + plain(call.text))
+        lines.append(_("(edited) {text}").format(text=plain(call.text)))
     elif call.text:
         lines.append(plain(call.text))
     for number, button in enumerate(call.inline_buttons, start=1):
         lines.append(f"   [{number}] {button['text']}")
     keys = [b["text"] for b in call.keyboard_buttons]
     if keys:
-        lines.append("   keyboard: " + " | ".join(keys))
+        lines.append("   " + _("keyboard: {keys}").format(keys=" | ".join(keys)))
     if lines:
         lines.append("")
     return lines
@@ -114,15 +122,15 @@ class Transcript:
             await service.delivery.drain()
 
 
-def render_background(calls: list[ApiCall], current: int) -> str:
+def render_background(calls: list[ApiCall], current: int, _: Gettext = _untranslated) -> str:
     """Messages the bot sent on its own, grouped under the person who received them."""
     blocks: list[str] = []
     by_chat: dict[int | None, list[ApiCall]] = {}
     for call in calls:
         by_chat.setdefault(call.chat_id, []).append(call)
     for chat_id, chat_calls in by_chat.items():
-        lines = [] if chat_id == current else [HEADER.format(id=chat_id)]
-        lines.append(render(Reply(chat_calls)))
+        lines = [] if chat_id == current else [_("(to user {id})").format(id=chat_id)]
+        lines.append(render(Reply(chat_calls), _))
         blocks.append("\n".join(lines))
     return "\n".join(blocks)
 
@@ -180,6 +188,7 @@ async def run_shell(
     stdout = stdout or sys.stdout
     logging.getLogger().setLevel(logging.WARNING)
     interactive = stdin.isatty()
+    _ = cli_translator().gettext
     harness = BotHarness(settings)
     async with harness:
         await seed_sample_data(harness)
@@ -191,15 +200,18 @@ async def run_shell(
         transcript.unseen()  # what start-up sent (none today) is not part of the chat
         if interactive:
             print(
-                f"Chatting as user {user_id} ({role}). Type messages; numbers press buttons; "
-                "/location LAT LON; /as ID switches person; Ctrl-D to quit.\n",
+                _(
+                    "Chatting as user {id} ({role}). Type messages; numbers press buttons; "
+                    "/location LAT LON; /as ID switches person; Ctrl-D to quit."
+                ).format(id=user_id, role=role)
+                + "\n",
                 file=stdout,
             )
 
         def show_background() -> None:
             background = transcript.unseen()
             if background:
-                print(render_background(background, user.id), file=stdout, flush=True)
+                print(render_background(background, user.id, _), file=stdout, flush=True)
 
         loop = asyncio.get_running_loop()
         while True:
@@ -221,13 +233,13 @@ async def run_shell(
                     language_code=parts[2] if len(parts) > 2 else language,
                 )
                 transcript.people.add(user.id)
-                print(f"(now chatting as user {user.id})", file=stdout)
+                print(_("(now chatting as user {id})").format(id=user.id), file=stdout)
                 continue
             if not interactive:
                 print(f"> {line}", file=stdout)
             reply = await _say(user, line)
             transcript.shown(reply.calls)
-            print(render(reply) or "(no reply)", file=stdout, flush=True)
+            print(render(reply, _) or _("(no reply)"), file=stdout, flush=True)
             await transcript.settle()
         await transcript.settle()
         show_background()
