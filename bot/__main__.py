@@ -1,4 +1,8 @@
-"""Command line: `python -m bot run | shell | db upgrade`."""
+"""Command line: `python -m bot COMMAND`; `python -m bot --help` lists every command.
+
+Every command speaks the terminal's language (bot/cli_locale.py): Chinese when
+LC_ALL / LC_MESSAGES / LANG name Chinese, English otherwise.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,24 @@ import json
 import logging
 import sys
 
+from bot.cli_locale import cli_translator
 from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import Translator
 
-NO_TOKEN = """\
-TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.
 
-  1. In Telegram, open a chat with @BotFather, send /newbot and follow the steps.
-  2. Start the bot with the token it gives you:
-       TELEGRAM_BOT_TOKEN=123456:ABC... python -m bot run
-     (or put TELEGRAM_BOT_TOKEN=... in a .env file in this directory).
-
-To try the bot without Telegram or a token, chat with it in this terminal:
-       python -m bot shell
-"""
+def no_token_text(tr: Translator) -> str:
+    _ = tr.gettext
+    return _(
+        "TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.\n"
+        "\n"
+        "  1. In Telegram, open a chat with @BotFather, send /newbot and follow the steps.\n"
+        "  2. Start the bot with the token it gives you:\n"
+        "       TELEGRAM_BOT_TOKEN=123456:ABC... python -m bot run\n"
+        "     (or put TELEGRAM_BOT_TOKEN=... in a .env file in this directory).\n"
+        "\n"
+        "To try the bot without Telegram or a token, chat with it in this terminal:\n"
+        "       python -m bot shell\n"
+    )
 
 
 def _settings(**overrides: object) -> Settings:
@@ -32,18 +41,35 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _run(_args: argparse.Namespace) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.runtime import Runtime
     from bot.serve import serve
+    from bot.startup import describe
 
+    _ = cli_translator().gettext
     settings = _settings()
     if not settings.telegram_bot_token:
-        print(NO_TOKEN, file=sys.stderr)
+        print(no_token_text(cli_translator()), file=sys.stderr)
         return 2
 
     async def main() -> None:
         await serve(await Runtime.open(settings))
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except InvalidToken:
+        # Waiting will not fix a wrong token: say which variable to check, once.
+        print(_("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather."), file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        print(
+            _("Lost the connection to Telegram ({reason}); the bot stopped.").format(
+                reason=describe(error)
+            ),
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -72,7 +98,8 @@ def _db(args: argparse.Namespace) -> int:
             await db.dispose()
 
     asyncio.run(main())
-    print(f"database schema upgraded to {args.revision}")
+    _ = cli_translator().gettext
+    print(_("Database schema upgraded to {revision}.").format(revision=args.revision))
     return 0
 
 
@@ -112,71 +139,96 @@ def _staff(args: argparse.Namespace) -> int:
     return create_staff_invite(args, _settings())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mch-bot", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
+def build_parser(tr: Translator | None = None) -> argparse.ArgumentParser:
+    _ = (tr or cli_translator()).gettext
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=_(
+            "mch-bot: a Telegram bot for maternal and child health follow-up. "
+            "Run `python -m bot COMMAND --help` for the options of a command."
+        ),
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help=_("debug logging"))
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title=_("commands")
+    )
 
-    run = sub.add_parser("run", help="run the bot (long polling, or webhook if WEBHOOK_URL is set)")
+    run = sub.add_parser(
+        "run", help=_("run the bot (long polling, or webhook if WEBHOOK_URL is set)")
+    )
     run.set_defaults(func=_run)
 
-    shell = sub.add_parser("shell", help="chat with the bot in this terminal, no Telegram needed")
-    shell.add_argument("--user-id", type=int, default=1001, help="your pretend Telegram user id")
+    shell = sub.add_parser(
+        "shell", help=_("chat with the bot in this terminal, no Telegram needed")
+    )
+    shell.add_argument("--user-id", type=int, default=1001, help=_("your pretend Telegram user id"))
     shell.add_argument(
-        "--language", default="zh-hans", help="your pretend Telegram language_code (zh-hans, en)"
+        "--language",
+        default="zh-hans",
+        help=_("your pretend Telegram language_code (zh-hans, en)"),
     )
     shell.add_argument("--role", choices=["user", "staff", "admin"], default="user")
     shell.add_argument(
         "--database-url",
         default="sqlite:///mch-bot-shell.sqlite3",
-        help="database for the shell session (default: a separate SQLite file)",
+        help=_("database for the shell session (default: a separate SQLite file)"),
     )
     shell.set_defaults(func=_shell)
 
-    i18n = sub.add_parser("i18n", help="translation catalogs (for developers)")
+    db = sub.add_parser("db", help=_("database maintenance: apply migrations"))
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_sub.add_parser("upgrade", help=_("apply migrations"))
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(func=_db)
+
+    communities = sub.add_parser(
+        "communities", help=_("the list of communities: import it from CSV")
+    )
+    communities_sub = communities.add_subparsers(
+        dest="communities_command", required=True, metavar="ACTION"
+    )
+    communities_import = communities_sub.add_parser("import", help=_("load communities from CSV"))
+    communities_import.add_argument("file")
+    communities_import.set_defaults(func=_communities)
+
+    staff = sub.add_parser("staff", help=_("community staff: create one-time invite links"))
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    staff_invite = staff_sub.add_parser("invite", help=_("create a one-time staff invite link"))
+    staff_invite.add_argument("--role", choices=["staff", "supervisor"], default="staff")
+    staff_invite.add_argument(
+        "--community", action="append", required=True, help=_("community code (repeatable)")
+    )
+    staff_invite.add_argument("--hours", type=int, help=_("hours until the link expires"))
+    staff_invite.add_argument("--bot-username", help=_("to print a full t.me link"))
+    staff_invite.set_defaults(func=_staff)
+
+    clinics = sub.add_parser(
+        "clinics", help=_("the published list of fever clinics and hospitals: import it")
+    )
+    clinics_sub = clinics.add_subparsers(dest="clinics_command", required=True, metavar="ACTION")
+    clinics_import = clinics_sub.add_parser(
+        "import", help=_("replace the list from a CSV or JSON file")
+    )
+    clinics_import.add_argument("file")
+    clinics_import.add_argument("--published", help=_("publication date of the list (YYYY-MM-DD)"))
+    clinics_import.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help=_("publish the valid rows even if some are bad"),
+    )
+    clinics_import.set_defaults(func=_clinics)
+
+    i18n = sub.add_parser(
+        "i18n", help=_("translation catalogs, for developers: update, check, compile")
+    )
     i18n.add_argument("action", choices=["update", "check", "compile"])
     i18n.add_argument(
         "--apply",
         action="append",
         metavar="JSON",
-        help='with update: translations to apply, {"zh_Hans": {"msgid": "msgstr"}}',
+        help=_('with update: translations to apply, {"zh_Hans": {"msgid": "msgstr"}}'),
     )
     i18n.set_defaults(func=_i18n)
-
-    clinics = sub.add_parser("clinics", help="the published list of fever clinics and hospitals")
-    clinics_sub = clinics.add_subparsers(dest="clinics_command", required=True)
-    clinics_import = clinics_sub.add_parser(
-        "import", help="replace the list from a CSV or JSON file"
-    )
-    clinics_import.add_argument("file")
-    clinics_import.add_argument("--published", help="publication date of the list (YYYY-MM-DD)")
-    clinics_import.add_argument(
-        "--skip-invalid", action="store_true", help="publish the valid rows even if some are bad"
-    )
-    clinics_import.set_defaults(func=_clinics)
-
-    communities = sub.add_parser("communities", help="the list of communities")
-    communities_sub = communities.add_subparsers(dest="communities_command", required=True)
-    communities_import = communities_sub.add_parser("import", help="load communities from CSV")
-    communities_import.add_argument("file")
-    communities_import.set_defaults(func=_communities)
-
-    staff = sub.add_parser("staff", help="community staff")
-    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
-    staff_invite = staff_sub.add_parser("invite", help="create a one-time staff invite link")
-    staff_invite.add_argument("--role", choices=["staff", "supervisor"], default="staff")
-    staff_invite.add_argument(
-        "--community", action="append", required=True, help="community code (repeatable)"
-    )
-    staff_invite.add_argument("--hours", type=int, help="hours until the link expires")
-    staff_invite.add_argument("--bot-username", help="to print a full t.me link")
-    staff_invite.set_defaults(func=_staff)
-
-    db = sub.add_parser("db", help="database maintenance")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
-    upgrade = db_sub.add_parser("upgrade", help="apply migrations")
-    upgrade.add_argument("revision", nargs="?", default="head")
-    upgrade.set_defaults(func=_db)
     return parser
 
 

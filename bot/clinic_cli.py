@@ -10,7 +10,7 @@ Exit codes: 0 the list was published; 1 nothing was published (rejected rows, no
 rows, an unreadable file, a database error); 2 the command itself was wrong (no such
 file, a malformed --published date).
 
-The report is in the deployment's default language (DEFAULT_LOCALE), like the admins.
+The report speaks the terminal's language, like every command (see bot/cli_locale.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bot import clinics
+from bot.cli_locale import cli_locale
 from bot.clinics_import import (
     ClinicFileError,
     RowError,
@@ -134,7 +135,7 @@ def _read_and_report(
         print(
             _(
                 "Nothing was changed: the bot keeps the list it had. Fix the rows above, "
-                "or run again with --skip-invalid to publish only the {count} valid rows."
+                "or run again with --skip-invalid to publish only the valid rows ({count})."
             ).format(count=len(checked.accepted)),
             file=err,
         )
@@ -157,10 +158,12 @@ async def import_clinics(
     out: TextIO | None = None,
     err: TextIO | None = None,
     clock: Clock | None = None,
+    locale: str | None = None,
 ) -> int:
+    """``locale`` is the report's language; by default the terminal's."""
     out = out or sys.stdout
     err = err or sys.stderr
-    locale = settings.default_locale
+    locale = locale or cli_locale()
     tr = Catalogs(locale).get(locale)
     _ = tr.gettext
     plan = await asyncio.to_thread(_read_and_report, args, tr, out, err)
@@ -188,12 +191,16 @@ async def import_clinics(
     finally:
         await db.dispose()
 
-    print(
-        _(
-            "Published {count} places; they replace the {previous} places of the previous list."
-        ).format(count=result.count, previous=result.previous_count),
-        file=out,
-    )
+    # Two sentences, each with its own plural: "1 place" and "2 places" differ in English.
+    published_line = tr.ngettext(
+        "Published {count} place.", "Published {count} places.", result.count
+    ).format(count=result.count)
+    replaced_line = tr.ngettext(
+        "It replaces the {previous} place of the previous list.",
+        "It replaces the {previous} places of the previous list.",
+        result.previous_count,
+    ).format(previous=result.previous_count)
+    print(f"{published_line} {replaced_line}", file=out)
     if plan.published is not None:
         print(_("Publication date: {date}").format(date=plan.published.isoformat()), file=out)
     return EXIT_PUBLISHED
@@ -204,7 +211,11 @@ def _report(
 ) -> None:
     _ = tr.gettext
     print(
-        _("{file}: {rows} rows read, {accepted} accepted, {rejected} rejected.").format(
+        tr.ngettext(
+            "{file}: {rows} row read, {accepted} accepted, {rejected} rejected.",
+            "{file}: {rows} rows read, {accepted} accepted, {rejected} rejected.",
+            checked.rows,
+        ).format(
             file=path.name,
             rows=checked.rows,
             accepted=len(checked.accepted),

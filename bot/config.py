@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SUPPORTED_LOCALES = ("zh_Hans", "en")
+from bot.domain.locales import SUPPORTED_LOCALES
+
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///mch-bot.sqlite3"
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 

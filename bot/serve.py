@@ -26,6 +26,7 @@ from bot.processing.intake import Intake, RecordingQueue
 from bot.processing.recovery import Recovery
 from bot.processing.spool import Spool
 from bot.runtime import Runtime
+from bot.startup import restartable, retry_until_connected
 from bot.webhook import make_web_app, start_web_server
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,10 @@ async def serve(runtime: Runtime) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     service = BotService(runtime)
-    await service.start()
+    # No network yet (or Telegram unreachable): one line, then retry with backoff.
+    if not await retry_until_connected(restartable(service.start, service.stop), stop, log):
+        await runtime.close()
+        return
     try:
         await stop.wait()
         log.info("stopping")

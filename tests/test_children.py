@@ -18,7 +18,8 @@ from bot.domain.children import (
     validate_child_birth_date,
 )
 from bot.domain.dates import DateInputError
-from bot.domain.validation_text import LOCALES, explain, load_validation_texts
+from bot.domain.locales import SUPPORTED_LOCALES
+from bot.domain.validation_text import explain, load_validation_texts
 from tests.test_dates import codes_raised_in
 
 TODAY = date(2026, 3, 10)
@@ -272,12 +273,12 @@ def test_every_child_error_code_is_exercised_and_has_texts(texts: dict) -> None:
     raised = codes_raised_in(children)
     assert raised == {code for _, code in ALL_FAILURES}
     for code in raised:
-        for locale in LOCALES:
+        for locale in SUPPORTED_LOCALES:
             assert texts[code][locale].strip(), (code, locale)
 
 
 @pytest.mark.parametrize(("attempt", "code"), ALL_FAILURES)
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_every_child_error_can_be_explained(attempt, code: str, locale: str, texts: dict) -> None:
     with pytest.raises(ChildInputError) as caught:
         attempt()

@@ -63,10 +63,11 @@ async def run(
     out, err = io.StringIO(), err or io.StringIO()
     code = await import_clinics(
         args,
-        settings.model_copy(update={"default_locale": locale}),
+        settings,
         out=out,
         err=err,
         clock=ManualClock(IMPORTED_AT),
+        locale=locale,
     )
     return code, out.getvalue(), err.getvalue()
 
@@ -90,7 +91,7 @@ async def test_a_good_file_is_published_with_its_date_and_a_report(settings, db)
     assert "sample.csv: 12 rows read, 12 accepted, 0 rejected." in out
     assert "row 2: mh-fc-01 明湖区中心医院发热门诊 (fever_clinic, 明湖区)" in out
     assert "row 13: st-mh-01 松涛妇产医院 (maternity_hospital, 松涛区)" in out
-    assert "Published 12 places; they replace the 0 places of the previous list." in out
+    assert "Published 12 places. It replaces the 0 places of the previous list." in out
     assert "Publication date: 2026-11-20" in out
     assert err == ""
     assert len(await published_ids(db)) == 12
@@ -105,7 +106,7 @@ async def test_a_good_file_is_published_with_its_date_and_a_report(settings, db)
     assert (by_id["mh-fc-01"].lat, by_id["mh-fc-01"].lon) == (31.2352, 121.4751)
 
 
-async def test_the_report_is_in_the_deployments_language(settings, tmp_path) -> None:
+async def test_the_report_is_in_chinese_on_a_chinese_terminal(settings, tmp_path) -> None:
     code, out, _err = await run(settings, str(csv_file(tmp_path, *GOOD)), locale="zh_Hans")
     assert code == 0
     assert "clinics.csv：共读取 3 行，接受 3 行，拒绝 0 行。" in out
@@ -197,8 +198,17 @@ async def test_skip_invalid_publishes_only_the_good_rows(settings, db, tmp_path)
     code, out, err = await run(settings, str(path), "--skip-invalid", "--published", "2026-12-01")
     assert code == 0, err
     assert "Row 3 (lat)" in out
-    assert "Published 2 places; they replace the 12 places of the previous list." in out
+    assert "Published 2 places. It replaces the 12 places of the previous list." in out
     assert await published_ids(db) == ["fc-1", "pfc-1"]
+
+
+async def test_one_place_replacing_one_place_is_said_in_the_singular(settings, tmp_path) -> None:
+    await run(settings, str(csv_file(tmp_path, GOOD[0])))
+    code, out, err = await run(settings, str(csv_file(tmp_path, GOOD[1])))
+    assert code == 0, err
+    assert "clinics.csv: 1 row read, 1 accepted, 0 rejected." in out
+    assert "Published 1 place. It replaces the 1 place of the previous list." in out
+    assert "1 places" not in out
 
 
 async def test_a_file_with_no_valid_rows_never_empties_the_list(settings, db, tmp_path) -> None:
@@ -307,11 +317,14 @@ async def test_replacing_keeps_one_metadata_row_and_counts_versions(db) -> None:
 
 
 def test_the_command_line_publishes_and_reports_with_exit_codes(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN", "LC_ALL"}}
     env |= {
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'admin.sqlite3'}",
-        "DEFAULT_LOCALE": "en",
+        # The bot's users default to Chinese; the terminal does not, so the report is English.
+        "DEFAULT_LOCALE": "zh_Hans",
+        "LANG": "C.UTF-8",
+        "LC_MESSAGES": "",
     }
 
     def cli(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -336,3 +349,8 @@ def test_the_command_line_publishes_and_reports_with_exit_codes(tmp_path: Path) 
     assert "Nothing was changed" in bad.stderr
 
     assert cli(str(tmp_path / "nope.csv")).returncode == 2
+
+    env["LANG"] = "zh_CN.UTF-8"
+    chinese = cli(str(SAMPLE))
+    assert chinese.returncode == 0, chinese.stderr
+    assert "已发布 12 个机构" in chinese.stdout

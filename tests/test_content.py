@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.locales import SUPPORTED_LOCALES as LOCALES
 from bot.domain.stages import PREGNANCY_STAGE_WEEKS, pregnancy_stage_message
 from bot.domain.topic_search import find_topics
 from bot.education import ContentError, load_catalog
@@ -27,7 +28,6 @@ REQUIRED_TOPICS = {
     "stress_and_mood",
     "emergency_green_channel",
 }
-LOCALES = ("zh_Hans", "en")
 
 
 # --- the shipped content ----------------------------------------------------

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import ast
 import inspect
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.domain import dates
-from bot.domain.dates import DateInputError, add_months, parse_date
+from bot.domain.dates import DateInputError, add_months, completed_months, parse_date
+from bot.domain.locales import SUPPORTED_LOCALES
 from bot.domain.validation_text import (
-    LOCALES,
     InputError,
     explain,
     load_validation_texts,
@@ -229,12 +229,46 @@ def test_an_unknown_prefer_is_a_programming_error() -> None:
         (date(2026, 1, 15), -1, date(2025, 12, 15)),
         (date(2026, 3, 10), -72, date(2020, 3, 10)),
         (date(2026, 3, 10), 0, date(2026, 3, 10)),
+        (date(2024, 1, 15), 1, date(2024, 2, 15)),
+        (date(2023, 1, 31), 1, date(2023, 2, 28)),
+        (date(2024, 11, 30), 3, date(2025, 2, 28)),
     ],
 )
 def test_add_months_keeps_the_day_inside_short_months(
     start: date, months: int, expected: date
 ) -> None:
     assert add_months(start, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("birth", "on", "expected"),
+    [
+        (date(2024, 1, 31), date(2024, 2, 28), 0),
+        (date(2024, 1, 31), date(2024, 2, 29), 1),  # the short month's last day counts
+        (date(2024, 1, 31), date(2024, 3, 30), 1),
+        (date(2024, 1, 31), date(2024, 3, 31), 2),
+        (date(2024, 5, 10), date(2025, 5, 9), 11),
+        (date(2024, 5, 10), date(2025, 5, 10), 12),
+        (date(2024, 2, 29), date(2025, 2, 28), 12),
+        (date(2024, 5, 10), date(2024, 5, 10), 0),
+        (date(2024, 5, 10), date(2024, 5, 9), None),  # not yet born
+    ],
+)
+def test_completed_months_counts_whole_calendar_months(
+    birth: date, on: date, expected: int | None
+) -> None:
+    assert completed_months(birth, on) == expected
+
+
+def test_completed_months_agrees_with_add_months_every_day_for_six_years() -> None:
+    """The n-th month is complete exactly from add_months(birth, n) on."""
+    for birth in (date(2024, 1, 31), date(2024, 2, 29), date(2023, 8, 30)):
+        day, months = birth, 0
+        while day <= add_months(birth, 72):
+            if day >= add_months(birth, months + 1):
+                months += 1
+            assert completed_months(birth, day) == months, (birth, day)
+            day += timedelta(days=1)
 
 
 # --- explanations -----------------------------------------------------------
@@ -244,12 +278,12 @@ def test_every_date_error_code_has_a_text_in_both_locales(texts: dict) -> None:
     codes = codes_raised_in(dates)
     assert codes == {"empty_date", "unrecognised", "impossible_date", "ambiguous_date"}
     for code in codes:
-        for locale in LOCALES:
+        for locale in SUPPORTED_LOCALES:
             assert texts[code][locale].strip()
 
 
 @pytest.mark.parametrize(("typed", "code"), BAD_DATES)
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_every_bad_date_can_be_explained(typed: str, code: str, locale: str, texts: dict) -> None:
     with pytest.raises(DateInputError) as caught:
         parse_date(typed, TODAY, "future")
@@ -306,7 +340,7 @@ def test_explain_fills_placeholders_and_rejects_unknown_codes() -> None:
 def test_every_content_entry_names_a_source_and_both_locales(texts: dict) -> None:
     for code, entry in texts.items():
         assert entry["source"].strip(), code
-        assert all(entry[locale].strip() for locale in LOCALES), code
+        assert all(entry[locale].strip() for locale in SUPPORTED_LOCALES), code
 
 
 @pytest.mark.parametrize(

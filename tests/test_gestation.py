@@ -23,7 +23,8 @@ from bot.domain.gestation import (
     trimester,
     validate_gestational_age,
 )
-from bot.domain.validation_text import LOCALES, explain, load_validation_texts
+from bot.domain.locales import SUPPORTED_LOCALES
+from bot.domain.validation_text import explain, load_validation_texts
 from tests.test_dates import codes_raised_in
 
 TODAY = date(2026, 3, 10)
@@ -312,12 +313,12 @@ def test_every_gestation_error_code_is_exercised_and_has_texts(texts: dict) -> N
     raised = codes_raised_in(gestation)
     assert raised == {code for _, code in ALL_FAILURES}
     for code in raised:
-        for locale in LOCALES:
+        for locale in SUPPORTED_LOCALES:
             assert texts[code][locale].strip(), (code, locale)
 
 
 @pytest.mark.parametrize(("attempt", "code"), ALL_FAILURES)
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_every_gestation_error_can_be_explained(
     attempt, code: str, locale: str, texts: dict
 ) -> None:

@@ -89,8 +89,9 @@ async def test_bad_invite_commands_are_explained(
 
 
 def test_invites_and_communities_from_the_command_line(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN", "LC_ALL"}}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    env["LANG"], env["LC_MESSAGES"] = "C.UTF-8", ""
     root = Path(__file__).resolve().parents[1]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -110,4 +111,13 @@ def test_invites_and_communities_from_the_command_line(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     assert "https://t.me/mch_bot?start=s-" in made.stdout
     refused = run("staff", "invite", "--community", "NOPE")
-    assert refused.returncode == 1 and "unknown_communities" in refused.stderr
+    assert refused.returncode == 1
+    assert "there is no community with the code NOPE" in refused.stderr
+    assert "unknown_communities" not in refused.stderr
+    both = run(
+        "staff", "invite", "--community", "NOPE", "--community", "ZZ9", "--community", "DC01"
+    )
+    assert "there are no communities with the codes NOPE, ZZ9" in both.stderr
+    env["LANG"] = "zh_CN.UTF-8"
+    chinese = run("staff", "invite", "--community", "NOPE")
+    assert "没有代码为 NOPE 的社区" in chinese.stderr

@@ -9,9 +9,7 @@ import pytest
 
 from bot.domain.gestation import GestationalAge, due_date_from_age
 from bot.domain.stages import (
-    add_months,
     child_stage_message,
-    completed_months,
     pregnancy_stage_message,
     stage_messages_due,
 )
@@ -94,36 +92,6 @@ def test_pregnancy_week_boundaries(catalog, weeks, days, expected):
 def test_child_age_band_boundaries(catalog, birth, on, expected):
     message = child_stage_message(birth, on, catalog.child_stages)
     assert (message.id if message else None) == expected
-
-
-@pytest.mark.parametrize(
-    ("start", "months", "expected"),
-    [
-        (date(2024, 1, 15), 1, date(2024, 2, 15)),
-        (date(2024, 1, 31), 1, date(2024, 2, 29)),
-        (date(2023, 1, 31), 1, date(2023, 2, 28)),
-        (date(2024, 1, 31), 2, date(2024, 3, 31)),
-        (date(2024, 11, 30), 3, date(2025, 2, 28)),
-        (date(2024, 2, 29), 12, date(2025, 2, 28)),
-        (date(2024, 2, 29), 48, date(2028, 2, 29)),
-    ],
-)
-def test_add_months_clamps_to_the_end_of_shorter_months(start, months, expected):
-    assert add_months(start, months) == expected
-
-
-@pytest.mark.parametrize(
-    ("birth", "on", "expected"),
-    [
-        (date(2024, 1, 31), date(2024, 3, 30), 1),
-        (date(2024, 1, 31), date(2024, 3, 31), 2),
-        (date(2024, 5, 10), date(2025, 5, 9), 11),
-        (date(2024, 5, 10), date(2025, 5, 10), 12),
-        (date(2024, 5, 10), date(2024, 5, 9), None),
-    ],
-)
-def test_completed_months(birth, on, expected):
-    assert completed_months(birth, on) == expected
 
 
 @pytest.mark.parametrize(

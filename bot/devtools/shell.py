@@ -5,6 +5,12 @@ network is needed. Inline buttons are numbered; type the number to press.
 `/location LAT LON` shares a location, `/contact PHONE` shares a phone number,
 `/as ID [LANGUAGE]` continues as another person (try a report as a mother, then
 `/as` back to a `--role staff` user to see the alert).
+
+Every message any of the shell's people receives is printed exactly once: the reply
+to what was typed, then whatever the bot sent on its own (alerts, notices), each
+headed "(to user N)" when it went to someone other than the person typing. After
+each line the shell waits for the bot's outbox to be sent, so an alert appears
+right after the report that raised it, however the conversation continues.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import html
 import logging
 import re
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
+from bot.cli_locale import cli_translator
 from bot.config import Settings
 from bot.devtools.fake_telegram import ApiCall
 from bot.devtools.harness import BotHarness, ChatUser, Reply
@@ -28,17 +36,25 @@ def plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def render(reply: Reply) -> str:
+Gettext = Callable[[str], str]
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+def render(reply: Reply, _: Gettext = _untranslated) -> str:
+    """What the bot did, as a person reads it; ``_`` translates the shell's own labels."""
     lines: list[str] = []
     for answer in reply.answers:
         if answer.params.get("text"):
-            lines.append(f"  (notice) {answer.params['text']}")
+            lines.append("  " + _("(notice) {text}").format(text=answer.params["text"]))
     for call in reply.calls:
-        lines.extend(_render_call(call))
+        lines.extend(_render_call(call, _))
     return "\n".join(lines)
 
 
-def _render_call(call: ApiCall) -> list[str]:
+def _render_call(call: ApiCall, _: Gettext) -> list[str]:
     lines: list[str] = []
     if call.method == "sendVenue":
         lines.append(f"📍 {call.params.get('title')} — {call.params.get('address')}")
@@ -49,14 +65,14 @@ def _render_call(call: ApiCall) -> list[str]:
         name = document.get("filename") if isinstance(document, dict) else "file"
         lines.append(f"📎 {name} {plain(str(call.params.get('caption') or ''))}".rstrip())
     elif call.method == "editMessageText":
-        lines.append("(edited) " + plain(call.text))
+        lines.append(_("(edited) {text}").format(text=plain(call.text)))
     elif call.text:
         lines.append(plain(call.text))
     for number, button in enumerate(call.inline_buttons, start=1):
         lines.append(f"   [{number}] {button['text']}")
     keys = [b["text"] for b in call.keyboard_buttons]
     if keys:
-        lines.append("   keyboard: " + " | ".join(keys))
+        lines.append("   " + _("keyboard: {keys}").format(keys=" | ".join(keys)))
     if lines:
         lines.append("")
     return lines
@@ -77,6 +93,46 @@ async def _say(user: ChatUser, line: str) -> Reply:
     if parts and parts[0] == "/contact" and len(parts) == 2:
         return await user.share_contact(parts[1])
     return await user.send(line)
+
+
+class Transcript:
+    """What the shell has shown, so each message to one of its people appears once."""
+
+    def __init__(self, harness: BotHarness) -> None:
+        self.harness = harness
+        self.people: set[int] = set()
+        self._shown: set[int] = set()  # id() of each ApiCall printed (the list keeps them alive)
+
+    def shown(self, calls: list[ApiCall]) -> None:
+        self._shown.update(id(call) for call in calls)
+
+    def unseen(self) -> list[ApiCall]:
+        """Calls to any of the shell's people not printed yet, in the order they were made."""
+        fresh = [
+            call
+            for call in self.harness.telegram.calls
+            if call.ok and call.chat_id in self.people and id(call) not in self._shown
+        ]
+        self.shown(fresh)
+        return fresh
+
+    async def settle(self) -> None:
+        """Let the bot send what it queued (an alert, a notice) before the next line."""
+        for service in self.harness.services:
+            await service.delivery.drain()
+
+
+def render_background(calls: list[ApiCall], current: int, _: Gettext = _untranslated) -> str:
+    """Messages the bot sent on its own, grouped under the person who received them."""
+    blocks: list[str] = []
+    by_chat: dict[int | None, list[ApiCall]] = {}
+    for call in calls:
+        by_chat.setdefault(call.chat_id, []).append(call)
+    for chat_id, chat_calls in by_chat.items():
+        lines = [] if chat_id == current else [_("(to user {id})").format(id=chat_id)]
+        lines.append(render(Reply(chat_calls), _))
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
 
 
 async def seed_sample_data(harness: BotHarness) -> None:
@@ -132,21 +188,34 @@ async def run_shell(
     stdout = stdout or sys.stdout
     logging.getLogger().setLevel(logging.WARNING)
     interactive = stdin.isatty()
+    _ = cli_translator().gettext
     harness = BotHarness(settings)
     async with harness:
         await seed_sample_data(harness)
         if role == "staff":
             await make_staff(harness, user_id)
         user = harness.user(user_id, first_name="Shell", language_code=language)
-        shown = len(harness.telegram.calls)
+        transcript = Transcript(harness)
+        transcript.people.add(user.id)
+        transcript.unseen()  # what start-up sent (none today) is not part of the chat
         if interactive:
             print(
-                f"Chatting as user {user_id} ({role}). Type messages; numbers press buttons; "
-                "/location LAT LON; /as ID switches person; Ctrl-D to quit.\n",
+                _(
+                    "Chatting as user {id} ({role}). Type messages; numbers press buttons; "
+                    "/location LAT LON; /as ID switches person; Ctrl-D to quit."
+                ).format(id=user_id, role=role)
+                + "\n",
                 file=stdout,
             )
+
+        def show_background() -> None:
+            background = transcript.unseen()
+            if background:
+                print(render_background(background, user.id, _), file=stdout, flush=True)
+
         loop = asyncio.get_running_loop()
         while True:
+            show_background()
             if interactive:
                 print("> ", end="", file=stdout, flush=True)
             line = await loop.run_in_executor(None, stdin.readline)
@@ -163,17 +232,15 @@ async def run_shell(
                     first_name=f"User {parts[1]}",
                     language_code=parts[2] if len(parts) > 2 else language,
                 )
-                print(f"(now chatting as user {user.id})", file=stdout)
+                transcript.people.add(user.id)
+                print(_("(now chatting as user {id})").format(id=user.id), file=stdout)
                 continue
-            # Messages the bot sent on its own (alerts, notices) since the last prompt.
-            background = [
-                c for c in harness.telegram.calls[shown:] if c.ok and c.chat_id == user.id
-            ]
-            if background:
-                print(render(Reply(background)), file=stdout)
             if not interactive:
                 print(f"> {line}", file=stdout)
             reply = await _say(user, line)
-            shown = len(harness.telegram.calls)
-            print(render(reply) or "(no reply)", file=stdout, flush=True)
+            transcript.shown(reply.calls)
+            print(render(reply, _) or _("(no reply)"), file=stdout, flush=True)
+            await transcript.settle()
+        await transcript.settle()
+        show_background()
     return 0

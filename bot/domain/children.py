@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from bot.domain.dates import add_months, parse_date
+from bot.domain.dates import add_months, completed_months, parse_date
 from bot.domain.validation_text import InputError
 
 MAX_AGE_YEARS = 6
@@ -99,11 +99,9 @@ def parse_birth_date(text: str, today: date) -> date:
 
 def child_age(birth: date, on: date) -> ChildAge:
     """Age on a given day; a birth date after `on` (time-zone leeway) counts as zero."""
-    if on <= birth:
+    months = completed_months(birth, on)
+    if months is None:
         return ChildAge(0, 0, 0)
-    months = (on.year - birth.year) * 12 + on.month - birth.month
-    if add_months(birth, months) > on:
-        months -= 1
     return ChildAge(days=(on - birth).days, months=months, years=months // 12)
 
 

@@ -25,10 +25,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bot.domain.locales import SUPPORTED_LOCALES as LOCALES
 from bot.domain.negation import negated_before
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "danger_words.toml"
-LOCALES = ("zh_Hans", "en")
 
 
 class DangerWordsError(ValueError):

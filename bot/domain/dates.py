@@ -134,6 +134,21 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
+def completed_months(birth: date, on: date) -> int | None:
+    """Whole calendar months from ``birth`` to ``on``; None before the birth date.
+
+    A month is complete on the same day of a later month, or on its last day when
+    that month is shorter (see `add_months`): born 31 January, one month old on
+    29 February 2024 and two months old on 31 March.
+    """
+    if on < birth:
+        return None
+    months = (on.year - birth.year) * 12 + on.month - birth.month
+    if add_months(birth, months) > on:
+        months -= 1
+    return months
+
+
 def _normalise(text: str) -> str:
     """Fold full-width forms to ASCII and tidy spaces, case and end punctuation."""
     folded = unicodedata.normalize("NFKC", text).lower()

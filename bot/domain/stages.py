@@ -18,11 +18,11 @@ single-week message (week 12) takes precedence over its range (weeks 9-13).
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from datetime import date
 from typing import Literal, Protocol, TypeVar
 
+from bot.domain.dates import completed_months
 from bot.domain.gestation import gestational_age
 
 StageKind = Literal["pregnancy", "child"]
@@ -65,23 +65,6 @@ def stage_candidates(age: int, kind: StageKind, stages: Iterable[S]) -> list[S]:
 def _most_specific(age: int, kind: StageKind, stages: Iterable[S]) -> S | None:
     candidates = stage_candidates(age, kind, stages)
     return candidates[0] if candidates else None
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day ``months`` calendar months later, clamped to the month's end."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def completed_months(birth_date: date, on: date) -> int | None:
-    """Whole months of age on ``on``; None before the birth date."""
-    if on < birth_date:
-        return None
-    months = (on.year - birth_date.year) * 12 + on.month - birth_date.month
-    if add_months(birth_date, months) > on:
-        months -= 1
-    return months
 
 
 def pregnancy_stage_message(due_date: date, on: date, stages: Iterable[S]) -> S | None:

@@ -28,9 +28,9 @@ from typing import Any
 
 from bot.domain.children import child_age
 from bot.domain.gestation import GestationalAge, gestational_age
+from bot.domain.locales import SUPPORTED_LOCALES as LOCALES
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[2] / "content" / "triage" / "rules.toml"
-LOCALES = ("zh_Hans", "en")
 LABEL_LIMITS = {"zh_Hans": 20, "en": 30}  # what fits on a Telegram checklist button
 KINDS = ("pregnancy", "child")
 AUDIENCES = ("user", "staff")

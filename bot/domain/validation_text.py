@@ -19,8 +19,9 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.domain.locales import SUPPORTED_LOCALES
+
 DEFAULT_LOCALE = "zh_Hans"
-LOCALES = ("zh_Hans", "en")
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "validation.toml"
 
 ValidationTexts = Mapping[str, Mapping[str, str]]
@@ -54,7 +55,7 @@ def load_validation_texts(path: Path = DEFAULT_PATH) -> dict[str, dict[str, str]
     for code, entry in data.items():
         if not isinstance(entry, dict):
             raise ValueError(f"{path}: {code!r} must be a table")
-        for key in (*LOCALES, "source"):
+        for key in (*SUPPORTED_LOCALES, "source"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise ValueError(f"{path}: {code!r} needs a non-empty {key!r} string")
         texts[code] = {key: value for key, value in entry.items() if isinstance(value, str)}
@@ -63,10 +64,10 @@ def load_validation_texts(path: Path = DEFAULT_PATH) -> dict[str, dict[str, str]
 
 def pick_locale(locale: str | None) -> str:
     """Map a Telegram-style language code ("en-GB", "zh-hans") to a content locale."""
-    if locale in LOCALES:
+    if locale in SUPPORTED_LOCALES:
         return locale
     base = (locale or "").replace("-", "_").split("_")[0].lower()
-    for known in LOCALES:
+    for known in SUPPORTED_LOCALES:
         if known.split("_")[0].lower() == base:
             return known
     return DEFAULT_LOCALE

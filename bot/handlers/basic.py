@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
+from bot.conversation.chat import send_to_chat
 from bot.handlers.guide import topics_button
 from bot.keyboards import LANGUAGE_CALLBACK, language_keyboard, main_menu
 from storage.users import set_locale
@@ -59,11 +60,8 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
     await query.answer(_("Language: English"))
     await query.edit_message_reply_markup(language_keyboard(locale))
-    assert update.effective_chat
     # The menu again, so its labels follow the new language.
-    await context.bot.send_message(
-        update.effective_chat.id, help_text(context), reply_markup=main_menu(context.tr)
-    )
+    await send_to_chat(update, context, help_text(context), main_menu(context.tr))
 
 
 async def unknown(update: Update, context: BotContext) -> None:

@@ -19,7 +19,6 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
     Update,
 )
@@ -28,6 +27,8 @@ from telegram.error import TelegramError
 from bot import clinics, dialogs
 from bot.clinics import Directory, Search
 from bot.context import BotContext
+from bot.conversation.chat import chat_id_of as _chat_id
+from bot.conversation.chat import send_to_chat as _send
 from bot.dialogs import DialogState
 from bot.domain.clinics import RankedPlace
 from bot.domain.intents import detect_fever_intent
@@ -45,16 +46,6 @@ FEVER = "f"  # the modes (and PREGNANT_EMERGENCY) are short: they travel in call
 
 def _search(mode: str) -> Search:
     return Search.for_person(pregnant_emergency=mode == PREGNANT_EMERGENCY)
-
-
-def _chat_id(update: Update) -> int:
-    chat = update.effective_chat
-    assert chat is not None
-    return chat.id
-
-
-async def _send(update: Update, context: BotContext, text: str, markup: object = None) -> Message:
-    return await context.bot.send_message(_chat_id(update), text, reply_markup=markup)  # type: ignore[arg-type]
 
 
 def _emergency_line(context: BotContext) -> str:

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.context import BotContext
+from bot.conversation.chat import send_to_chat
 from bot.i18n import negotiate_locale
 from bot.processing.outage import KEY as OUTAGE_KEY
 from storage.db import current_unit, is_database_down
@@ -54,8 +55,9 @@ async def on_error(update: object, context: BotContext) -> None:
         tr = runtime.catalogs.get(locale)
     _ = tr.gettext
     try:
-        await context.bot.send_message(
-            chat.id,
+        await send_to_chat(
+            update,
+            context,
             _(
                 "Sorry, something went wrong on my side and I could not finish that. "
                 "Nothing you sent before was lost. Please try again in a moment."

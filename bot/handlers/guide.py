@@ -29,6 +29,7 @@ from telegram.error import BadRequest
 
 from bot import guide
 from bot.context import BotContext
+from bot.conversation.chat import chat_id_of, send_to_chat
 from bot.education import Source, Topic
 from bot.education.telegram_html import MAX_MESSAGE_LENGTH, message_length
 from bot.i18n import N_, Translator, format_day
@@ -143,12 +144,6 @@ async def _send_parts(
         )
 
 
-def _chat_id(update: Update) -> int:
-    chat = update.effective_chat
-    assert chat is not None
-    return chat.id
-
-
 async def _reader(context: BotContext) -> guide.Reader:
     runtime = context.runtime
     async with runtime.db.session() as session:
@@ -163,7 +158,7 @@ async def show_menu(update: Update, context: BotContext) -> None:
 async def _send_menu(update: Update, context: BotContext, audience: str | None) -> None:
     reader = await _reader(context)
     text, markup = _menu(context.tr, reader, audience or reader.audience)
-    await context.bot.send_message(_chat_id(update), text, reply_markup=markup)
+    await send_to_chat(update, context, text, markup)
 
 
 async def send_topic(
@@ -172,7 +167,7 @@ async def send_topic(
     tr = context.tr
     text = topic.render(tr.locale, emergency_number=context.runtime.settings.emergency_number)
     parts = _with_sources(text, _sources_line(tr, topic.sources))
-    await _send_parts(context, _chat_id(update), parts, _back(tr, audience))
+    await _send_parts(context, chat_id_of(update), parts, _back(tr, audience))
 
 
 async def answer_question(update: Update, context: BotContext) -> bool:
@@ -189,10 +184,11 @@ async def answer_question(update: Update, context: BotContext) -> bool:
     _ = context.tr.gettext
     rows = [[_button(t.title(context.tr.locale), f"t:{t.id}")] for t in found[:MAX_SUGGESTIONS]]
     rows.append([_button(_(ALL_TOPICS), "m")])
-    await context.bot.send_message(
-        _chat_id(update),
+    await send_to_chat(
+        update,
+        context,
         _("I found these topics about your question. Choose one:"),
-        reply_markup=InlineKeyboardMarkup(rows),
+        InlineKeyboardMarkup(rows),
     )
     return True
 
@@ -236,7 +232,7 @@ async def _switch_tab(update: Update, context: BotContext, audience: str) -> Non
         if "not modified" in exc.message.lower():
             return
         # Too old or gone: a new menu serves as well.
-        await context.bot.send_message(_chat_id(update), text, reply_markup=markup)
+        await send_to_chat(update, context, text, markup)
 
 
 async def _stage_guidance(
@@ -270,4 +266,4 @@ async def _stage_guidance(
         await query.answer(tr.gettext("There is no stage guidance for you right now."))
         return
     await query.answer()
-    await _send_parts(context, _chat_id(update), parts, _back(tr, audience))
+    await _send_parts(context, chat_id_of(update), parts, _back(tr, audience))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
+from bot.conversation.chat import send_to_chat
 from bot.domain.intents import MassageIntent, classify_massage, read_signals
 from bot.handlers import clinic
 from bot.handlers.clinic_text import health_text
@@ -31,7 +32,5 @@ async def massage_text(update: Update, context: BotContext) -> bool:
         return True
     pregnant = read_signals(message.text).pregnancy
     code = "massage_other_pregnancy" if pregnant else "massage_other"
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(chat.id, health_text(context, code))
+    await send_to_chat(update, context, health_text(context, code))
     return True

@@ -14,6 +14,7 @@ from bot import dialogs, profiles
 from bot.alerts import recipient_locale
 from bot.communities import community_name
 from bot.context import BotContext
+from bot.conversation.chat import send_to_chat as _reply
 from bot.dialogs import DialogState
 from bot.domain.children import child_age
 from bot.domain.gestation import gestational_age
@@ -101,12 +102,6 @@ async def show_profile(update: Update, context: BotContext) -> None:
     if profile.pregnant:
         rows.append([_button(_("My pregnancy has ended"), "ended")])
     await _reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
-
-
-async def _reply(update: Update, context: BotContext, text: str, markup: object = None) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(chat.id, text, reply_markup=markup)  # type: ignore[arg-type]
 
 
 async def on_callback(update: Update, context: BotContext) -> None:

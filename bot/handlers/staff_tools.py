@@ -16,6 +16,7 @@ from bot import dialogs, ledger
 from bot.alert_actions import add_note, note_allowed
 from bot.communities import community_name
 from bot.context import BotContext
+from bot.conversation.chat import send_to_chat as _send
 from bot.dialogs import DialogState
 from bot.domain.triage import Level
 from bot.i18n import Translator
@@ -27,12 +28,6 @@ from storage.models import Profile
 PREFIX = "st"
 NOTE_FLOW = "note"
 NOTE_PREVIEW = 80
-
-
-async def _send(update: Update, context: BotContext, text: str, markup: object = None) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(chat.id, text, reply_markup=markup)  # type: ignore[arg-type]
 
 
 async def _scope(update: Update, context: BotContext) -> Scope | None:

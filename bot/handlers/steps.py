@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import dialogs, profiles
 from bot.context import BotContext
+from bot.conversation.chat import send_to_chat as send
 from bot.dialogs import DialogState
 from bot.domain.onboarding import Section, next_section
 from bot.keyboards import main_menu
@@ -54,12 +55,6 @@ def button(label: str, step: str, value: str) -> InlineKeyboardButton:
 
 def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([list(r) for r in rows if r])
-
-
-async def send(update: Update, context: BotContext, text: str, markup: object = None) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(chat.id, text, reply_markup=markup)  # type: ignore[arg-type]
 
 
 async def save(context: BotContext, state: DialogState) -> None:

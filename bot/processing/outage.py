@@ -65,6 +65,6 @@ class OutageAnswers:
             except Exception:
                 log.debug("could not answer a button press during an outage")
         try:
-            await bot.send_message(chat.id, self.text_for(update))
+            await chat.send_message(self.text_for(update))  # no context here: the chat's bot
         except Exception:
             log.warning("could not send the outage answer")
