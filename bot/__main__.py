@@ -41,7 +41,11 @@ def _run(_args: argparse.Namespace) -> int:
         return 2
 
     async def main() -> None:
-        await serve(await Runtime.open(settings))
+        from bot.coverage_cli import warn_about_coverage
+
+        runtime = await Runtime.open(settings)
+        await warn_about_coverage(runtime)  # communities nobody hears alerts from
+        await serve(runtime)
 
     asyncio.run(main())
     return 0
@@ -160,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     communities_import = communities_sub.add_parser("import", help="load communities from CSV")
     communities_import.add_argument("file")
     communities_import.set_defaults(func=_communities)
+    from bot import coverage_cli, rules_cli
+
+    coverage_cli.add_parser(communities_sub, _settings)
+    rules_cli.add_parser(sub)
 
     staff = sub.add_parser("staff", help="community staff")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)

@@ -39,6 +39,7 @@ class Outcome:
     alert: Alert | None = None
     by: int | None = None
     at: datetime | None = None
+    reached: str = ""  # an escalation: "supervisors", "admins" or "nobody"
 
 
 async def may_act_on(

@@ -118,6 +118,19 @@ async def test_the_escalate_button_sends_it_up_at_once(harness: BotHarness) -> N
     assert len(escalations(harness, SUPERVISOR)) == 1
 
 
+async def test_the_escalate_button_never_claims_supervisors_that_do_not_exist(
+    harness: BotHarness,
+) -> None:
+    await world(harness, supervisor=False)
+    await raise_alert(harness.runtime, MOTHER)
+    wang = harness.user(WANG, language_code="en")
+    await harness.telegram.wait_for(lambda c: c.chat_id == WANG and c.method == "sendMessage")
+    reply = await wang.press("Escalate")
+    assert "supervisors." not in reply.answer_text
+    assert "no supervisor yet: escalated to the administrators" in reply.answer_text
+    await harness.telegram.wait_for(lambda c: c.chat_id == ADMIN)
+
+
 def reply_data(harness: BotHarness, chat_id: int, action: str) -> str:
     """The callback data of `action` on the first alert message in this chat."""
     for call in harness.telegram.calls:

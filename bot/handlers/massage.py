@@ -31,6 +31,8 @@ async def massage_text(update: Update, context: BotContext) -> bool:
         return True
     pregnant = read_signals(message.text).pregnancy
     code = "massage_other_pregnancy" if pregnant else "massage_other"
+    if intent is MassageIntent.MASSAGE_CHILD_NO_FEVER:
+        code = intent.value
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_message(chat.id, health_text(context, code))
