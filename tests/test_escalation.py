@@ -100,6 +100,12 @@ async def test_without_a_supervisor_the_admins_hear_of_it(harness: BotHarness) -
     await drain(harness)
     call = await harness.telegram.wait_for(lambda c: c.chat_id == ADMIN)
     assert f"#{alert.id}" in call.text
+    # The staff member's copy says where it went: there are no supervisors to name.
+    edit = await harness.telegram.wait_for(
+        lambda c: c.chat_id == WANG and c.method == "editMessageText"
+    )
+    assert "Escalated to the administrators" in edit.text
+    assert "supervisors" not in edit.text
 
 
 async def test_the_escalate_button_sends_it_up_at_once(harness: BotHarness) -> None:

@@ -118,3 +118,15 @@ async def test_a_question_about_a_friend_alarms_nobody(harness: BotHarness) -> N
     reply = await harness.user(MOTHER, language_code="zh-hans").send("我朋友怀孕出血了，正常吗")
     assert not reply.text.startswith("🚨")
     assert await _reports(harness, MOTHER) == []
+
+
+async def test_a_typed_danger_sign_from_someone_without_a_community_reaches_the_admins(
+    harness: BotHarness,
+) -> None:
+    await factories.mother(harness.runtime.db, MOTHER, community_code=None)
+    reply = await harness.user(MOTHER, language_code="en").send("my waters broke")
+    assert reply.text.startswith("🚨")
+    assert "the health service has been notified" in reply.text
+    admin = await harness.telegram.wait_for(lambda c: c.chat_id == 9000)  # ADMIN_IDS
+    assert "my waters broke" in admin.text
+    await drain(harness)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.domain.danger_words import normalise, recognise
+from bot.domain.intents import default_lexicon
 from bot.domain.text_readings import chinese_number, readings_in_text
 from bot.domain.triage import Level, load_rules
 from bot.domain.triage_text import Person, triage_text
@@ -42,7 +43,8 @@ TODAY = date(2026, 11, 30)
 def test_numbers_are_read_from_the_frame_they_are_written_in(
     text: str, field: str, value: float | None
 ) -> None:
-    assert getattr(readings_in_text(normalise(text)), field) == value
+    normal = default_lexicon().normal_from_celsius
+    assert getattr(readings_in_text(normalise(text), normal_from_celsius=normal), field) == value
 
 
 def test_chinese_numbers() -> None:

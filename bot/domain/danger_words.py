@@ -30,6 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bot.domain.intents import default_lexicon
 from bot.domain.negation import CLAUSE_BREAK, negated_before
 from bot.domain.text_readings import TextReadings, readings_in_text
 
@@ -262,7 +263,7 @@ def recognise(text: str, words: DangerWords | None = None) -> Findings:
     def marked(marker: str) -> bool:
         return any(lang.has(marker, text) for lang in words.languages)
 
-    readings = readings_in_text(text)
+    readings = readings_in_text(text, normal_from_celsius=default_lexicon().normal_from_celsius)
     found = tuple(s.id for s in words.signs if _mentioned(text, s, words.languages))
     now = marked("now")
     asking = marked("question")

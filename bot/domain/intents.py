@@ -54,6 +54,7 @@ class LanguageTerms:
 class Lexicon:
     languages: tuple[LanguageTerms, ...]
     fever_from_celsius: float
+    normal_from_celsius: float
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def load_lexicon(path: Path = DEFAULT_PATH) -> Lexicon:
     return Lexicon(
         languages=tuple(languages),
         fever_from_celsius=float(temperature["fever_from_celsius"]),
+        normal_from_celsius=float(temperature["normal_from_celsius"]),
     )
 
 

@@ -119,12 +119,12 @@ def temperatures_celsius(text: str) -> list[float]:
     return readings
 
 
-def _temperature(text: str) -> float | None:
+def _temperature(text: str, normal_from: float) -> float | None:
     """The reading that matters: the highest, unless every reading is below normal."""
     readings = temperatures_celsius(text)
     if not readings:
         return None
-    return min(readings) if max(readings) < 36.5 else max(readings)
+    return min(readings) if max(readings) < normal_from else max(readings)
 
 
 def _age_days(text: str) -> int | None:
@@ -193,10 +193,11 @@ def _breathing(text: str) -> int | None:
     return value if 5 <= value <= 120 else None
 
 
-def readings_in_text(text: str) -> TextReadings:
-    """The numbers in a message already folded (NFKC, lower case)."""
+def readings_in_text(text: str, *, normal_from_celsius: float) -> TextReadings:
+    """The numbers in a message already folded (NFKC, lower case). `normal_from_celsius`
+    comes from content/intents.toml ([temperature] normal_from_celsius)."""
     return TextReadings(
-        temperature_c=_temperature(text),
+        temperature_c=_temperature(text, normal_from_celsius),
         spo2=_spo2(text),
         breathing_rate=_breathing(text),
         age_days=_age_days(text),
