@@ -62,7 +62,8 @@ def describe(when: Condition, rules: Rules) -> str:
     if when.isolated is not None:
         parts.append("isolating" if when.isolated else "not isolating")
     if when.any_of:
-        parts.append("(" + ") or (".join(describe(c, rules) for c in when.any_of) + ")")
+        alternatives = " or ".join(f"({describe(c, rules)})" for c in when.any_of)
+        parts.append(f"either {alternatives}" if parts else alternatives)
     return " and ".join(parts)
 
 
