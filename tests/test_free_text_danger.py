@@ -97,6 +97,8 @@ async def test_an_infant_fever_is_an_emergency_from_the_age_in_the_profile(
     reply = await harness.user(PARENT, language_code=language).send(text)
     assert reply.messages[0].text.startswith("🚨")
     assert expected in reply.text and "120" in reply.text
+    # As after /report, the answer is followed by the way to care (here: no clinic list yet).
+    assert any(w in reply.messages[1].text for w in ("fever clinic", "发热门诊"))
     [report] = await _reports(harness, PARENT)
     assert report.subject == "child" and report.child_id == baby.id
     assert "child.young_infant_fever" in report.reasons

@@ -8,8 +8,9 @@ The message goes through the same path as the checklist: the recogniser finds th
 checklist's symptoms and any age, temperature or week in the text; the profile adds the
 due date, risk colour and children; triage decides. From "see a doctor today" up, the
 message is stored as a report and alerts staff like a ticked checklist (for a person who
-has consented, about herself or a registered child). Anything milder is left to the
-fever, massage and guide answers.
+has consented, about herself or a registered child), and the answer ends with the way to
+care, as the checklist's does. Anything milder is left to the fever, massage and guide
+answers.
 """
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ async def danger_words(update: Update, context: BotContext) -> bool:
             reasons = assessment.reasons
             told = await who_is_told(session, context) if alert is not None else None
     await send(update, context, _answer(context, result, reasons, told, state is not None))
+    if state is None and (result.level == Level.EMERGENCY or result.assessment.fever_clinic):
+        # As after /report: the way to care (emergency midwifery units for her, fever
+        # clinics otherwise). Never in the middle of a dialog: it would replace it.
+        from bot.handlers.clinic import offer_clinic_directions  # clinic imports the router
+
+        emergency = result.level == Level.EMERGENCY
+        await offer_clinic_directions(
+            update, context, pregnant_emergency=emergency and result.subject == "pregnancy"
+        )
     return True
 
 
