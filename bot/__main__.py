@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 
+from bot import coverage_cli, rules_cli
 from bot.cli_locale import cli_translator
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import Translator
@@ -54,7 +55,9 @@ def _run(_args: argparse.Namespace) -> int:
         return 2
 
     async def main() -> None:
-        await serve(await Runtime.open(settings))
+        runtime = await Runtime.open(settings)
+        await coverage_cli.warn_about_coverage(runtime)  # communities nobody hears alerts from
+        await serve(runtime)
 
     try:
         asyncio.run(main())
@@ -190,6 +193,7 @@ def build_parser(tr: Translator | None = None) -> argparse.ArgumentParser:
     communities_import = communities_sub.add_parser("import", help=_("load communities from CSV"))
     communities_import.add_argument("file")
     communities_import.set_defaults(func=_communities)
+    coverage_cli.add_parser(communities_sub, _settings)
 
     staff = sub.add_parser("staff", help=_("community staff: create one-time invite links"))
     staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
@@ -217,6 +221,8 @@ def build_parser(tr: Translator | None = None) -> argparse.ArgumentParser:
         help=_("publish the valid rows even if some are bad"),
     )
     clinics_import.set_defaults(func=_clinics)
+
+    rules_cli.add_parser(sub)
 
     i18n = sub.add_parser(
         "i18n", help=_("translation catalogs, for developers: update, check, compile")

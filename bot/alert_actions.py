@@ -39,6 +39,7 @@ class Outcome:
     alert: Alert | None = None
     by: int | None = None
     at: datetime | None = None
+    reached: str = ""  # an escalation: "supervisors", "admins" or "nobody"
 
 
 async def may_act_on(
@@ -230,11 +231,13 @@ async def status_lines(
         )
     if alert.escalated_at is not None and escalation:
         if alert.escalated_by is None:
-            lines.append(
-                _("⬆️ Escalated to the supervisors at {time} (not acknowledged in time)").format(
-                    time=_clock(alert.escalated_at, settings)
-                )
+            reached, _ids = await alerts.escalation_target(session, alert.community_code, settings)
+            text = (
+                _("⬆️ Escalated to the supervisors at {time} (not acknowledged in time)")
+                if reached == "supervisors"
+                else _("⬆️ Escalated to the administrators at {time} (not acknowledged in time)")
             )
+            lines.append(text.format(time=_clock(alert.escalated_at, settings)))
         else:
             lines.append(
                 _("⬆️ Escalated by {name} at {time}").format(

@@ -65,12 +65,23 @@ async def alert_recipients(
     return sorted(settings.admin_ids)
 
 
+async def escalation_target(
+    session: AsyncSession, community_code: str | None, settings: Settings
+) -> tuple[str, list[int]]:
+    """Who an escalation reaches: ("supervisors" | "admins" | "nobody", their chat ids),
+    so that nobody is told "escalated to the supervisors" when there are none."""
+    found = await _community_staff(session, community_code, "supervisor")
+    if found:
+        return "supervisors", found
+    admins = sorted(settings.admin_ids)
+    return ("admins", admins) if admins else ("nobody", [])
+
+
 async def escalation_recipients(
     session: AsyncSession, community_code: str | None, settings: Settings
 ) -> list[int]:
     """Chat ids for an alert nobody acknowledged: the community's supervisors, else admins."""
-    found = await _community_staff(session, community_code, "supervisor")
-    return found or sorted(settings.admin_ids)
+    return (await escalation_target(session, community_code, settings))[1]
 
 
 async def community_has_staff(session: AsyncSession, community_code: str | None) -> bool:
@@ -121,6 +132,7 @@ class AlertFacts:
     child_name: str | None
     child_birth: date | None
     latest: tuple[ReportBrief, ...]  # newest first
+    typed: str | None = None  # the message, when the danger sign was typed as free text
 
 
 def brief(report: Report) -> ReportBrief:
@@ -164,6 +176,7 @@ async def load_alert_facts(session: AsyncSession, alert: Alert) -> AlertFacts:
         child_name=child.nickname if child else None,
         child_birth=child.birth_date if child else None,
         latest=tuple(brief(r) for r in rows.all()),
+        typed=(report.data or {}).get("typed"),
     )
 
 
@@ -270,6 +283,8 @@ def render_alert(
         _reason(rules, r, locale, settings.emergency_number) for r in facts.reasons
     )
     lines += [f"• {html.escape(text)}" for text in reasons]
+    if facts.typed:
+        lines.append(_("💬 In their own words: “{text}”").format(text=html.escape(facts.typed)))
     if facts.latest:
         lines.append("")
         lines.append(_("<b>Latest reports</b>"))

@@ -71,7 +71,7 @@ async def escalate(
     assert alert.id is not None
     rules = triage_rules()
     today = local_day(now, settings)
-    recipients = await alerts.escalation_recipients(session, alert.community_code, settings)
+    reached, recipients = await alerts.escalation_target(session, alert.community_code, settings)
     if not recipients:
         log.warning("alert %s escalated but there is no supervisor or admin to tell", alert.id)
     waited = max(1, int((now - alert.created_at).total_seconds() // 60))
@@ -113,7 +113,7 @@ async def escalate(
             recipients=recipients,
         )
     )
-    return Outcome("done", alert)
+    return Outcome("done", alert, reached=reached)
 
 
 async def escalate_due(runtime: Runtime) -> int:

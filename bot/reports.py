@@ -49,6 +49,8 @@ DATA_KEYS = frozenset(
         "phq2",
         "hours_since_urine",
         "complete",
+        "source",  # "text" when typed as free text rather than answered in /report
+        "typed",  # the message itself, for staff to read
     }
 )
 

@@ -229,7 +229,7 @@ async def test_the_message_is_in_the_staff_members_language_and_escapes_names(
     assert "Xingfu Community" in text
     assert "Pregnant 38+0 weeks" in text and "risk colour: Orange" in text
     assert "priority group" in text and "Phone: 139" in text
-    assert "Priority-group mother reported something notable" in text
+    assert "Priority-group mother (orange, red, purple or 37 weeks or more) sent a report" in text
     assert "37.8 °C" in text and "Fever" in text
 
 

@@ -151,3 +151,21 @@ async def test_fever_words_alone_lead_to_the_clinic_question(city: BotHarness) -
 async def test_no_fever_is_not_a_fever(city: BotHarness) -> None:
     reply = await city.user(511, language_code="zh-hans").send("宝宝没发烧，就是咳嗽")
     assert location_buttons(reply) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("zh-hans", "孩子不发烧…可以推拿吗", "孩子没有发烧时"),
+        ("zh-hans", "孩子不发烧，可以推拿吗", "孩子没有发烧时"),
+        ("en", "my child has no fever, can I take him for tuina?", "Without a fever"),
+    ],
+)
+async def test_a_denied_fever_is_not_answered_with_the_fever_script(
+    city: BotHarness, language: str, text: str, expected: str
+) -> None:
+    reply = await city.user(507, language_code=language).send(text)
+    assert len(reply.messages) == 1
+    assert expected in reply.text
+    assert FEVER_SCRIPT[language][0] not in reply.text  # "massage does not treat a fever"
+    assert not location_buttons(reply)

@@ -100,6 +100,12 @@ async def test_without_a_supervisor_the_admins_hear_of_it(harness: BotHarness) -
     await drain(harness)
     call = await harness.telegram.wait_for(lambda c: c.chat_id == ADMIN)
     assert f"#{alert.id}" in call.text
+    # The staff member's copy says where it went: there are no supervisors to name.
+    edit = await harness.telegram.wait_for(
+        lambda c: c.chat_id == WANG and c.method == "editMessageText"
+    )
+    assert "Escalated to the administrators" in edit.text
+    assert "supervisors" not in edit.text
 
 
 async def test_the_escalate_button_sends_it_up_at_once(harness: BotHarness) -> None:
@@ -116,6 +122,19 @@ async def test_the_escalate_button_sends_it_up_at_once(harness: BotHarness) -> N
     harness.clock.advance(minutes=11)  # the timer adds nothing once it has gone up
     await drain(harness)
     assert len(escalations(harness, SUPERVISOR)) == 1
+
+
+async def test_the_escalate_button_never_claims_supervisors_that_do_not_exist(
+    harness: BotHarness,
+) -> None:
+    await world(harness, supervisor=False)
+    await raise_alert(harness.runtime, MOTHER)
+    wang = harness.user(WANG, language_code="en")
+    await harness.telegram.wait_for(lambda c: c.chat_id == WANG and c.method == "sendMessage")
+    reply = await wang.press("Escalate")
+    assert "supervisors." not in reply.answer_text
+    assert "no supervisor yet: escalated to the administrators" in reply.answer_text
+    await harness.telegram.wait_for(lambda c: c.chat_id == ADMIN)
 
 
 def reply_data(harness: BotHarness, chat_id: int, action: str) -> str:

@@ -33,7 +33,6 @@ FEVER_SCRIPT = MassageIntent.MASSAGE_WITH_FEVER_OR_CHILD
         # zh: massage for a child, with no fever named
         "孩子咳嗽，小儿推拿有用吗",
         "宝宝积食了能推拿吗",
-        "孩子没有发烧，就是流鼻涕，能捏脊吗",
         # en
         "My son has a fever, can I take him for tuina?",
         "Is tui-na good for a toddler's high temp?",
@@ -186,3 +185,20 @@ def test_a_malformed_word_list_fails_at_load(tmp_path):
     )
     with pytest.raises(ValueError, match="'fever' must be a list"):
         load_lexicon(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孩子不发烧…可以推拿吗",
+        "孩子没有发烧，就是流鼻涕，能捏脊吗",
+        "my son has no fever, is tuina ok?",
+    ],
+)
+def test_a_child_whose_fever_is_denied_is_not_the_fever_script(text: str) -> None:
+    assert classify_massage(text) is MassageIntent.MASSAGE_CHILD_NO_FEVER
+
+
+@pytest.mark.parametrize("text", ["孩子不退烧，可以推拿吗", "孩子发烧可以推拿吗"])
+def test_a_fever_that_persists_is_still_the_fever_script(text: str) -> None:
+    assert classify_massage(text) is MassageIntent.MASSAGE_WITH_FEVER_OR_CHILD

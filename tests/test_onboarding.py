@@ -341,3 +341,26 @@ async def test_a_bad_date_is_explained_in_chinese(world: BotHarness) -> None:
     reply = await mother.send("2027-02-30")
     assert "日历上不存在" in reply.text
     assert "预产期" in reply.text  # the question is asked again
+
+
+@pytest.mark.parametrize(
+    ("typed", "weeks", "days"), [("42+1", 42, 1), ("44+0", 44, 0), ("44+1", None, None)]
+)
+async def test_a_week_past_42_inside_the_allowed_range_is_confirmed_not_crashed(
+    world: BotHarness, typed: str, weeks: int | None, days: int | None
+) -> None:
+    """42+1 to 44+0 is accepted when typed; the confirmation must not re-check it as a
+    due date (more than 14 days past) and leave her stuck until /cancel. 44+1 is refused."""
+    mother = world.user(309, language_code="en")
+    await agree(mother, "English")
+    await mother.press("I am pregnant")
+    await mother.press("How many weeks")
+    reply = await mother.send(typed)
+    if weeks is None or days is None:
+        assert reply.text and "pregnant today" not in reply.text
+        return
+    assert f"You are {weeks} weeks and {days} days pregnant today" in reply.text
+    await mother.press("✅")
+    profile = await profile_of(world, 309)
+    assert profile is not None
+    assert profile.due_date == TODAY + timedelta(days=280 - (weeks * 7 + days))

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot import dialogs
 from bot.devtools.harness import BotHarness
+from bot.domain.triage import Level
 from bot.reports import triage_rules
 from storage.db import Database
 from storage.models import Alert, Child, Outbox, Report
@@ -96,11 +97,15 @@ async def test_a_child_fever_report_ends_with_fever_clinic_directions(
     await parent.send("38,6")
     await parent.press(triage_rules().symptoms["cough"].label.get(locale))
     await parent.press("✅")
-    await parent.press(_("Skip"))
+    await parent.press(_("Skip"))  # SpO2
+    await parent.press(_("Skip"))  # breathing rate
     final = await parent.press("2")  # days of fever
 
     answer, *rest = final.messages
     assert rule_text("child.fever", locale) in answer.text
+    # One answer per level: never "no danger signs" next to "go to a fever clinic".
+    routine = triage_rules().level_text(Level.ROUTINE, "user", locale, emergency_number="120")
+    assert routine not in answer.text
     assert rest, "the answer must be followed by the fever-clinic directions"
     assert ("发热门诊" if locale == "zh_Hans" else "fever clinic") in rest[-1].text
     [report] = await all_rows(harness, Report)
@@ -118,6 +123,7 @@ async def test_fever_over_three_days_means_a_doctor_today(
     await parent.send("/report")
     await parent.send("39.5")
     await parent.press("None of these")
+    await parent.press("Skip")  # SpO2
     await parent.send("30")  # breaths a minute: below the 1-5 years threshold
     final = await parent.send("4 days")
     assert "fever clinic today" in final.messages[0].text
@@ -163,9 +169,58 @@ async def test_a_bad_number_of_days_is_asked_again(harness: BotHarness, db: Data
     await parent.send("38.5")
     await parent.press("Fever")
     await parent.press("✅")
-    await parent.press("Skip")
+    await parent.press("Skip")  # SpO2
+    await parent.press("Skip")  # breathing rate
     reply = await parent.send("a week or so")
     assert "number from 1 to 60" in reply.text
     assert "For how many days has your child had a fever?" in reply.text
     state = await state_of(harness, PARENT)
     assert state is not None and state.step == "c_fdays" and state.data["symptoms"] == ["fever"]
+
+
+@pytest.mark.parametrize(
+    ("spo2", "level", "first_words"),
+    [("93", "emergency", "🚨"), ("95", "see_doctor_today", "⚠️"), ("96", "routine", "")],
+)
+async def test_a_child_spo2_is_asked_and_assessed(
+    harness: BotHarness, db: Database, spo2: str, level: str, first_words: str
+) -> None:
+    """China's plan: 93 % or less at rest is severe in children; NICE amber: 95 % or less."""
+    await factories.parent(db, PARENT, [harness.clock.now().date() - timedelta(days=800)])
+    parent = harness.user(PARENT, language_code="en")
+    await parent.send("/report")
+    await parent.send("37.0")
+    await parent.press("Cough")
+    ask = await parent.press("✅")
+    assert "pulse oximeter" in ask.text
+    reply = await parent.send(spo2)
+    if level != "emergency":
+        reply = await parent.press("Skip")  # breathing rate; no fever, so no days asked
+    assert reply.messages[0].text.startswith(first_words)
+    [report] = await all_rows(harness, Report)
+    assert report.level == level and report.data["spo2"] == float(spo2)
+
+
+def test_the_mothers_own_self_harm_item_is_not_in_a_childs_checklist() -> None:
+    rules = triage_rules()
+    assert "low_mood_self_harm" not in {s.code for s in rules.checklist("child")}
+    assert "low_mood_self_harm" in {s.code for s in rules.checklist("pregnancy")}
+    for code in ("persistent_vomiting", "stiff_neck", "bulging_fontanelle", "pallor"):
+        assert code in {s.code for s in rules.checklist("child")}
+
+
+async def test_a_community_without_staff_is_never_said_to_see_the_report(
+    harness: BotHarness, db: Database
+) -> None:
+    await factories.community(db, "C002", name_en="Heping Community")
+    born = harness.clock.now().date() - timedelta(days=800)
+    await factories.parent(db, PARENT, [born], community_code="C002")
+    parent = harness.user(PARENT, language_code="en")
+    await parent.send("/report")
+    await parent.send("36.8")
+    await parent.press("Cough")
+    await parent.press("✅")
+    await parent.press("Skip")  # SpO2
+    final = await parent.press("Skip")  # breathing rate
+    assert "Thank you, your report is saved." in final.messages[0].text
+    assert "can see it" not in final.text

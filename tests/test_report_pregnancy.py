@@ -173,7 +173,12 @@ async def test_continuing_after_the_emergency_completes_the_same_report(
         "complete": True,
     }
     assert {key: report.data[key] for key in expected} == expected
-    assert report.reasons == ["pregnancy.bleeding", "pregnancy.fever", "mental.phq2_positive"]
+    assert report.reasons == [
+        "pregnancy.bleeding",
+        "pregnancy.fever",
+        "mental.phq2_positive",
+        "priority.positive_test",  # antigen positive: priority follow-up (purple)
+    ]
     assert len(await all_rows(harness, Alert)) == 1
     rows = await all_rows(harness, Outbox)
     assert sorted((r.kind, r.chat_id) for r in rows) == [

@@ -31,7 +31,7 @@ WALKTHROUGH = [
     "Skip",  # no phone number
     "/report",
     "1",  # vaginal bleeding
-    "20",  # done
+    "22",  # done
     "/help",  # she carries on: the alert must not be lost
     "/as 1001",
     "/ledger",
@@ -84,13 +84,13 @@ def test_the_readme_alert_walkthrough_shows_the_staff_alert(tmp_path: Path) -> N
 
 
 def test_a_script_ending_right_after_the_report_still_shows_the_alert(tmp_path: Path) -> None:
-    result = run_shell(tmp_path, WALKTHROUGH[: WALKTHROUGH.index("20") + 1])
+    result = run_shell(tmp_path, WALKTHROUGH[: WALKTHROUGH.index("22") + 1])
     assert result.returncode == 0, result.stderr
     assert re.search(r"\(to user 1001\)\n🚨[^\n]*#1\n", result.stdout)
 
 
 def test_the_shells_own_labels_follow_a_chinese_terminal(tmp_path: Path) -> None:
-    result = run_shell(tmp_path, WALKTHROUGH[: WALKTHROUGH.index("20") + 1], lang="zh_CN.UTF-8")
+    result = run_shell(tmp_path, WALKTHROUGH[: WALKTHROUGH.index("22") + 1], lang="zh_CN.UTF-8")
     assert result.returncode == 0, result.stderr
     assert "（发给用户 1001）" in result.stdout
     assert "（现在以用户 2001 的身份对话）" in result.stdout

@@ -105,7 +105,22 @@ CASES = [
     Case("breathing 30", mother(), report(breathing_rate=30), E, ("pregnancy.fast_breathing",)),
     Case("SpO2 94", mother(), report(spo2=94), R, (), ("pregnancy.low_spo2",)),
     Case("SpO2 93", mother(), report(spo2=93), E, ("pregnancy.low_spo2",)),
-    Case("less movement 23+6", mother(23, 6), report("reduced_fetal_movement"), R),
+    # RCOG GTG57: before 24 weeks the heart is checked the same day, never "no danger signs".
+    Case(
+        "less movement 23+6",
+        mother(23, 6),
+        report("reduced_fetal_movement"),
+        TODAY_,
+        ("pregnancy.reduced_fetal_movement_early",),
+        ("pregnancy.reduced_fetal_movement",),
+    ),
+    Case(
+        "less movement 16+0",
+        mother(16, 0),
+        report("reduced_fetal_movement"),
+        TODAY_,
+        ("pregnancy.reduced_fetal_movement_early",),
+    ),
     Case("less movement 24+0", mother(24, 0), report("reduced_fetal_movement"), E),
     Case("less movement, week unknown", mother(None), report("reduced_fetal_movement"), E),
     Case(
@@ -150,14 +165,39 @@ CASES = [
         TODAY_,
         ("pregnancy.fever_over_3_days",),
     ),
+    # A typed "fever for 5 days" counts like the tick (medicine lowers today's reading).
     Case(
-        "38.5 unticked for 5 days is not above 38.5",
+        "38.5 unticked but 5 fever days typed",
         mother(),
         report(temperature_c=38.5, fever_days=5),
         TODAY_,
+        ("pregnancy.fever", "pregnancy.fever_over_3_days"),
+    ),
+    Case(
+        "38.5 unticked for 5 days of readings is not above 38.5",
+        mother(),
+        report(temperature_c=38.5),
+        TODAY_,
         ("pregnancy.fever",),
         ("pregnancy.fever_over_3_days",),
+        history=_fever_history(38.5, 38.5, 38.5, 38.5),
     ),
+    Case(
+        "3 fever days typed is not more than 3",
+        mother(),
+        report(temperature_c=37.9, fever_days=3),
+        R,
+        (),
+        ("pregnancy.fever_over_3_days",),
+    ),
+    Case(
+        "palpitations",
+        mother(),
+        report("palpitations_dizziness"),
+        TODAY_,
+        ("pregnancy.palpitations_dizziness",),
+    ),
+    Case("too weak to get up", mother(), report("too_weak"), TODAY_, ("pregnancy.too_weak",)),
     Case(
         "ticked fever on day 4, reading lowered by medicine",
         mother(),
@@ -254,14 +294,26 @@ CASES = [
         "orange, cough", mother(colour="orange"), report("cough"), PFU, ("priority.notable_report",)
     ),
     Case("red, positive test", mother(colour="red"), report(test_result="positive"), PFU),
-    Case("red, negative test", mother(colour="red"), report(test_result="negative"), R),
+    Case("red, negative test", mother(colour="red"), report(test_result="negative"), PFU),
     Case("purple, isolating at home", mother(colour="purple"), report(isolation="home"), PFU),
-    Case("red, not isolating", mother(colour="red"), report(isolation="none"), R),
-    Case("red, nothing to report", mother(colour="red"), report(), R),
+    Case("red, not isolating", mother(colour="red"), report(isolation="none"), PFU),
+    # The notice asks for active follow-up of every priority-group mother: any report counts.
+    Case("red, nothing to report", mother(colour="red"), report(), PFU),
+    Case("yellow, nothing to report", mother(colour="yellow"), report(), R),
+    Case(
+        "not priority, positive test",
+        mother(),
+        report(test_result="positive"),
+        PFU,
+        ("priority.positive_test",),
+    ),
+    Case("not priority, negative test", mother(), report(test_result="negative"), R),
     Case("green with purple, cough", mother(colour=("green", "purple")), report("cough"), PFU),
     Case("36+6, cough", mother(36, 6), report("cough"), R),
+    Case("36+6, nothing", mother(36, 6), report(), R),
+    Case("37+0, nothing", mother(37, 0), report(), PFU, ("priority.notable_report",)),
     Case("37+0, cough", mother(37, 0), report("cough"), PFU, ("priority.notable_report",)),
-    Case("red, 37.2", mother(colour="red"), report(temperature_c=37.2), R),
+    Case("red, 37.2", mother(colour="red"), report(temperature_c=37.2), PFU),
     Case("red, 37.3", mother(colour="red"), report(temperature_c=37.3), PFU),
     Case(
         "red, bleeding",
@@ -366,23 +418,117 @@ CASES = [
         TODAY_,
         ("child.fever_over_3_days", "child.fever"),
     ),
+    # NHC 2022 home care: above 38.5 °C for more than 3 days.
     Case(
-        "39.0 on 4 days is not high fever",
+        "38.5 on 4 days is not above 38.5",
         child(24),
-        report(temperature_c=39.0),
+        report(temperature_c=38.5),
         R,
         (),
         ("child.fever_over_3_days",),
-        history=_fever_history(39.0, 39.0, 39.0),
+        history=_fever_history(38.5, 38.5, 38.5),
     ),
     Case(
-        "39.1 on 4 days is",
+        "38.6 on 4 days is",
         child(24),
-        report(temperature_c=39.1),
+        report(temperature_c=38.6),
         TODAY_,
         ("child.fever_over_3_days",),
-        history=_fever_history(39.1, 39.1, 39.1),
+        history=_fever_history(38.6, 38.6, 38.6),
     ),
+    Case(
+        "38.6 on 3 days is not yet",
+        child(24),
+        report(temperature_c=38.6),
+        R,
+        (),
+        ("child.fever_over_3_days",),
+        history=_fever_history(38.6, 38.6),
+    ),
+    Case(
+        "typed 4 fever days at 38.7, fever not ticked",
+        child(24),
+        report(temperature_c=38.7, fever_days=4),
+        TODAY_,
+        ("child.fever_over_3_days",),
+    ),
+    # NICE amber: fever for 5 days or more, at any height.
+    Case(
+        "37.8 for 5 days",
+        child(24),
+        report(temperature_c=37.8),
+        TODAY_,
+        ("child.fever_5_days",),
+        history=_fever_history(37.8, 37.8, 37.8, 37.8),
+    ),
+    Case(
+        "37.8 for 4 days",
+        child(24),
+        report(temperature_c=37.8),
+        R,
+        (),
+        ("child.fever_5_days",),
+        history=_fever_history(37.8, 37.8, 37.8),
+    ),
+    Case(
+        "37.4 for 5 days is not fever",
+        child(24),
+        report(temperature_c=37.4),
+        R,
+        (),
+        ("child.fever_5_days",),
+        history=_fever_history(37.4, 37.4, 37.4, 37.4),
+    ),
+    # SpO2: China's plan 93 % (severe), NICE amber 95 %.
+    Case("child SpO2 93", child(24), report(spo2=93), E, ("child.low_spo2",)),
+    Case(
+        "child SpO2 94",
+        child(24),
+        report(spo2=94),
+        TODAY_,
+        ("child.spo2_amber",),
+        ("child.low_spo2",),
+    ),
+    Case("child SpO2 95", child(24), report(spo2=95), TODAY_, ("child.spo2_amber",)),
+    Case("child SpO2 96", child(24), report(spo2=96), R),
+    Case("child keeps vomiting", child(24), report("persistent_vomiting"), TODAY_),
+    Case("child stiff neck", child(24), report("stiff_neck"), E, ("child.stiff_neck",)),
+    Case("bulging fontanelle", child(5), report("bulging_fontanelle"), E),
+    Case("weak or high cry", child(5), report("abnormal_cry"), E, ("child.abnormal_cry",)),
+    Case("child pale", child(24), report("pallor"), TODAY_, ("child.pallor",)),
+    Case("less active", child(24), report("reduced_activity"), TODAY_),
+    Case("child breathless", child(24), report("breathless"), E, ("child.breathless",)),
+    # Newborns: WHO IMCI 37.5 °C under 2 months (safer than NICE's 38), low temperature.
+    Case("1 month 37.5", child(1), report(temperature_c=37.5), E, ("child.newborn_fever_imci",)),
+    Case("1 month 37.4", child(1), report(temperature_c=37.4), R),
+    Case("2 months 37.5 is NICE only", child(2), report(temperature_c=37.5), R),
+    Case(
+        "1 month 35.4", child(1), report(temperature_c=35.4), E, ("child.newborn_low_temperature",)
+    ),
+    Case(
+        "1 month 35.5",
+        child(1),
+        report(temperature_c=35.5),
+        TODAY_,
+        ("child.young_infant_mild_hypothermia",),
+        ("child.newborn_low_temperature",),
+    ),
+    Case("1 month 36.4", child(1), report(temperature_c=36.4), TODAY_),
+    Case("1 month 36.5", child(1), report(temperature_c=36.5), R),
+    Case("2 months 35.4 is past the IMCI age", child(2), report(temperature_c=35.4), R),
+    # A fever ticked or said without a reading, under 3 months.
+    Case(
+        "2 months, fever, not measured", child(2), report("fever"), E, ("child.young_infant_fever",)
+    ),
+    Case(
+        "2 months, fever ticked, 37.8 measured",
+        child(2),
+        report("fever", temperature_c=37.8),
+        R,
+        (),
+        ("child.young_infant_fever",),
+    ),
+    Case("3 months, fever, not measured", child(3), report("fever"), R),
     Case(
         "fever, normal, fever again",
         child(24),
@@ -455,8 +601,10 @@ def test_reasons_are_most_severe_first(rules: Rules) -> None:
         (mother(), report(temperature_c=38.4), True),  # see a doctor today
         (mother(), report(phq2=(2, 2)), True),  # positive screen
         (mother(colour="orange"), report("sore_throat"), True),  # priority group, notable
-        (mother(colour="orange"), report(), False),  # priority group, nothing notable
-        (mother(), report("cough", test_result="positive", isolation="home"), False),
+        (mother(colour="orange"), report(), True),  # priority group: every report
+        (mother(colour="yellow"), report(), False),
+        (mother(), report("cough", test_result="positive", isolation="home"), True),
+        (mother(), report("cough", isolation="home"), False),
         (child(24), report(temperature_c=38.5), False),  # fever-clinic advice only
     ],
 )

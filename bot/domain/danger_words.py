@@ -1,16 +1,21 @@
-"""Does a free-text message say that a danger sign is happening now?
+"""What a free-text message says is happening: danger signs, as the checklist's symptoms.
 
-A mother who types "出血了" or a parent who types "baby is having a fit" in the
-middle of anything must be told to get care now, before any other answer. The
-words are data (content/danger_words.toml), so a health worker who sees a new
-phrasing can add it without a release.
+A mother who types "见红了" or a parent who types "孩子发烧抽筋了" in the middle of
+anything must be told what to do before any other answer. The recogniser turns the
+message into the same symptom codes the report checklist uses (content/triage/rules.toml),
+plus any temperature, SpO2, age or week written in it, so triage decides the level, the
+answer and the alert exactly as for a ticked checklist: one path.
 
-Matching errs towards the emergency answer. Only three things hold it back:
-a harmless look-alike ("牙龈出血", "nosebleed"), a plain negation right before
-the word ("没有出血", "not bleeding"), and a question *about* danger signs with
-nothing saying it is happening now ("what are the danger signs, like
-bleeding?"). A message that says both ("I'm bleeding, is that a danger sign?")
-still gets the emergency answer.
+The words are data (content/danger_words.toml): literal terms and regular-expression
+patterns per language, after normalisation (NFKC, case folding, phone apostrophes), so a
+health worker who sees a new phrasing can add it without a release.
+
+Matching errs towards the emergency answer. What holds a sign back: a harmless look-alike
+("牙龈出血", "leg cramp"), a negation right before it ("没有出血", "not bleeding"), a
+question *about* danger signs with nothing saying it is happening now, a hypothetical
+("如果破水了怎么办"), a clause about the distant past ("上一胎出过血"), and a question
+about somebody else ("我朋友出血了正常吗"). A statement about somebody else still gets the
+answer, but is flagged so that no report is stored under the writer's name.
 """
 
 from __future__ import annotations
@@ -19,16 +24,21 @@ import re
 import string
 import tomllib
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bot.domain.intents import default_lexicon
 from bot.domain.locales import SUPPORTED_LOCALES as LOCALES
-from bot.domain.negation import negated_before
+from bot.domain.negation import CLAUSE_BREAK, negated_before
+from bot.domain.text_readings import TextReadings, readings_in_text
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "danger_words.toml"
+KINDS = ("pregnancy", "child")
+_MARKERS = ("ignore", "education", "now", "hypothetical", "past", "other_person", "question")
+_MARKERS += ("child", "baby", "pregnancy")
 
 
 class DangerWordsError(ValueError):
@@ -40,17 +50,27 @@ class Language:
     locale: str
     word_mode: bool
     negation: frozenset[str]
-    ignore: re.Pattern[str] | None
-    education: re.Pattern[str] | None
-    now: re.Pattern[str] | None
+    markers: Mapping[str, re.Pattern[str] | None]
+    asking_forms: tuple[str, ...] = ()  # "是不是", "有没有": a question, not a denial
+
+    def has(self, marker: str, text: str) -> bool:
+        pattern = self.markers.get(marker)
+        return pattern is not None and pattern.search(text) is not None
 
 
 @dataclass(frozen=True)
 class Sign:
+    """A sign in words. `symptoms` maps a subject kind to its checklist symptom code."""
+
     id: str
     sources: tuple[str, ...]
-    terms: dict[str, re.Pattern[str]]  # locale -> pattern
-    answers: dict[str, str]  # locale -> answer, with {emergency_number}
+    symptoms: Mapping[str, str]
+    terms: Mapping[str, tuple[re.Pattern[str], ...]]  # locale -> literal terms, patterns
+    answers: Mapping[str, str]  # locale -> the answer when no rule fits the subject
+
+    @property
+    def urgent(self) -> bool:
+        return bool(self.answers)
 
     def answer(self, locale: str, emergency_number: str) -> str:
         key = "en" if locale.replace("-", "_").split("_")[0].lower() == "en" else "zh_Hans"
@@ -66,9 +86,33 @@ class DangerWords:
         return next(s for s in self.signs if s.id == sign_id)
 
 
+@dataclass(frozen=True)
+class Findings:
+    """What one message says, ready to become a triage Report for a subject."""
+
+    signs: tuple[str, ...] = ()  # sign ids, in file order
+    readings: TextReadings = field(default_factory=TextReadings)
+    about_child: bool = False  # names a child, or a child's age
+    about_baby: bool = False  # "宝宝", "baby": a child, or the unborn baby
+    about_pregnancy: bool = False
+    other_person: bool = False  # a statement about someone else: answer, but store nothing
+
+    def symptoms(self, kind: str, words: DangerWords | None = None) -> frozenset[str]:
+        words = words or default_danger_words()
+        return frozenset(
+            words.sign(s).symptoms[kind] for s in self.signs if kind in words.sign(s).symptoms
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.signs) or self.readings.any()
+
+
 def normalise(text: str) -> str:
     # NFKC folds full-width forms from Chinese keyboards; phones type a curly apostrophe.
     return unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
+
+
+# ----- loading ----------------------------------------------------------------------------
 
 
 def _term_regex(term: str, word_mode: bool) -> str:
@@ -78,17 +122,18 @@ def _term_regex(term: str, word_mode: bool) -> str:
     return body + r"[a-z']*" if wildcard else body
 
 
-def _compile(terms: Iterable[str], word_mode: bool) -> re.Pattern[str] | None:
+def _compile(terms: Iterable[str], word_mode: bool, patterns: Iterable[str] = ()) -> Any:
     ordered = sorted({normalise(t) for t in terms}, key=len, reverse=True)
-    if not ordered:
+    parts = [_term_regex(t, word_mode) for t in ordered] + list(patterns)
+    if not parts:
         return None
-    body = "|".join(_term_regex(t, word_mode) for t in ordered)
+    body = "|".join(f"(?:{p})" for p in parts)
     if word_mode:
         return re.compile(rf"(?<![a-z0-9'])(?:{body})(?![a-z0-9])")
     return re.compile(body)
 
 
-def _strings(table: dict[str, Any], key: str, where: str, *, required: bool = False) -> list[str]:
+def _strings(table: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> list:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise DangerWordsError(f"{where}: {key!r} must be a list of non-empty strings")
@@ -106,49 +151,64 @@ def _check_answer(text: Any, where: str) -> str:
     return text
 
 
+def _patterns(table: Mapping[str, Any], where: str) -> list[str]:
+    patterns = _strings(table, "patterns", where)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise DangerWordsError(f"{where}: bad pattern {pattern!r}: {error}") from None
+    return patterns
+
+
+def _language(locale: str, table: Any, where: str) -> Language:
+    if not isinstance(table, dict) or table.get("match") not in ("substring", "word"):
+        raise DangerWordsError(f"{where}: needs match = 'substring' or 'word'")
+    word_mode = table["match"] == "word"
+    markers = {m: _compile(_strings(table, m, where), word_mode) for m in _MARKERS}
+    negation = frozenset(normalise(w) for w in _strings(table, "negation", where))
+    asking = tuple(normalise(w) for w in _strings(table, "asking_forms", where))
+    return Language(locale, word_mode, negation, markers, asking)
+
+
+def _sign(raw: Mapping[str, Any], modes: Mapping[str, bool], path: Path) -> Sign:
+    sign_id = str(raw.get("id", ""))
+    where = f"{path.name} signs[{sign_id or '?'}]"
+    sources = tuple(_strings(raw, "sources", where, required=True))
+    symptoms = raw.get("symptoms", {})
+    if not isinstance(symptoms, dict) or not symptoms or not set(symptoms) <= set(KINDS):
+        raise DangerWordsError(f"{where}: symptoms maps some of {KINDS} to checklist codes")
+    terms, answers = {}, {}
+    for locale in LOCALES:
+        table = raw.get(locale)
+        if not isinstance(table, dict):
+            raise DangerWordsError(f"{where}: needs a [{locale}] table")
+        literal = _strings(table, "terms", f"{where}.{locale}")
+        patterns = _patterns(table, f"{where}.{locale}")
+        if not literal and not patterns:
+            raise DangerWordsError(f"{where}.{locale}: needs terms or patterns")
+        terms[locale] = (_compile(literal, modes[locale], patterns),)
+        if "answer" in table:
+            answers[locale] = _check_answer(table["answer"], f"{where}.{locale}")
+    if answers and set(answers) != set(LOCALES):
+        raise DangerWordsError(f"{where}: an answer is needed in each of {LOCALES}, or none")
+    return Sign(sign_id, sources, dict(symptoms), terms, answers)
+
+
 def load_danger_words(path: Path = DEFAULT_PATH) -> DangerWords:
     """Read and compile the lists; anything malformed fails here, at start-up."""
     with path.open("rb") as handle:
         data = tomllib.load(handle)
-    languages = []
-    for locale in LOCALES:
-        table = data.get("languages", {}).get(locale)
-        where = f"{path.name} [languages.{locale}]"
-        if not isinstance(table, dict) or table.get("match") not in ("substring", "word"):
-            raise DangerWordsError(f"{where}: needs match = 'substring' or 'word'")
-        word_mode = table["match"] == "word"
-        languages.append(
-            Language(
-                locale=locale,
-                word_mode=word_mode,
-                negation=frozenset(normalise(w) for w in _strings(table, "negation", where)),
-                ignore=_compile(_strings(table, "ignore", where), word_mode),
-                education=_compile(_strings(table, "education", where), word_mode),
-                now=_compile(_strings(table, "now", where), word_mode),
-            )
-        )
+    languages = tuple(
+        _language(loc, data.get("languages", {}).get(loc), f"{path.name} [languages.{loc}]")
+        for loc in LOCALES
+    )
     modes = {lang.locale: lang.word_mode for lang in languages}
-    signs = []
-    for raw in data.get("signs", []):
-        sign_id = str(raw.get("id", ""))
-        where = f"{path.name} signs[{sign_id or '?'}]"
-        sources = tuple(_strings(raw, "sources", where, required=True))
-        terms, answers = {}, {}
-        for locale in LOCALES:
-            table = raw.get(locale)
-            if not isinstance(table, dict):
-                raise DangerWordsError(f"{where}: needs a [{locale}] table")
-            pattern = _compile(
-                _strings(table, "terms", f"{where}.{locale}", required=True), modes[locale]
-            )
-            assert pattern is not None
-            terms[locale] = pattern
-            answers[locale] = _check_answer(table.get("answer"), f"{where}.{locale}")
-        signs.append(Sign(sign_id, sources, terms, answers))
+    signs = tuple(_sign(raw, modes, path) for raw in data.get("signs", []))
     ids = [s.id for s in signs]
     if not signs or len(ids) != len(set(ids)) or not all(ids):
         raise DangerWordsError(f"{path.name}: signs must be present, each with a unique id")
-    return DangerWords(tuple(languages), tuple(signs))
+    return DangerWords(languages, signs)
 
 
 @cache
@@ -156,32 +216,72 @@ def default_danger_words() -> DangerWords:
     return load_danger_words()
 
 
-def _negated(text: str, start: int, language: Language) -> bool:
-    return negated_before(text, start, word_mode=language.word_mode, negations=language.negation)
+# ----- recognising ------------------------------------------------------------------------
 
 
-def _mentions(text: str, sign: Sign, languages: tuple[Language, ...]) -> bool:
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause around a match: from the last break before it to the next after it."""
+    before = CLAUSE_BREAK.split(text[:start])[-1]
+    after = CLAUSE_BREAK.split(text[end:])[0]
+    return before + text[start:end] + after
+
+
+def _counts(text: str, match: re.Match[str], languages: tuple[Language, ...]) -> bool:
+    """A mention that says the sign is present now, for the writer or someone near."""
+    clause = _clause(text, match.start(), match.end())
     for language in languages:
-        for match in sign.terms[language.locale].finditer(text):
-            if not _negated(text, match.start(), language):
+        if negated_before(
+            text,
+            match.start(),
+            word_mode=language.word_mode,
+            negations=language.negation,
+            questions=language.asking_forms,
+        ):
+            return False
+        if language.has("past", clause) or language.has("hypothetical", clause):
+            return False
+    return True
+
+
+def _mentioned(text: str, sign: Sign, languages: tuple[Language, ...]) -> bool:
+    for language in languages:
+        for pattern in sign.terms[language.locale]:
+            if any(_counts(text, m, languages) for m in pattern.finditer(text)):
                 return True
     return False
 
 
-def _any(text: str, patterns: Iterable[re.Pattern[str] | None]) -> bool:
-    return any(p is not None and p.search(text) for p in patterns)
-
-
-def find_danger_signs(text: str, words: DangerWords | None = None) -> tuple[str, ...]:
-    """The ids of the danger signs this message says are happening, in file order."""
+def recognise(text: str, words: DangerWords | None = None) -> Findings:
+    """Every sign and reading this message says is present now."""
     words = words or default_danger_words()
     text = normalise(text)
     for language in words.languages:
-        if language.ignore is not None:
-            text = language.ignore.sub(" ", text)
-    found = tuple(s.id for s in words.signs if _mentions(text, s, words.languages))
-    if not found:
-        return ()
-    asking_about = _any(text, (lang.education for lang in words.languages))
-    happening = _any(text, (lang.now for lang in words.languages))
-    return () if asking_about and not happening else found
+        pattern = language.markers.get("ignore")
+        if pattern is not None:
+            text = pattern.sub(" ", text)
+
+    def marked(marker: str) -> bool:
+        return any(lang.has(marker, text) for lang in words.languages)
+
+    readings = readings_in_text(text, normal_from_celsius=default_lexicon().normal_from_celsius)
+    found = tuple(s.id for s in words.signs if _mentioned(text, s, words.languages))
+    now = marked("now")
+    asking = marked("question")
+    if marked("education") and not now:
+        found = ()  # a question about danger signs, for the health guide
+    other = marked("other_person")
+    if other and asking:
+        found, readings = (), TextReadings()  # asking about someone else's symptom
+    return Findings(
+        signs=found,
+        readings=readings,
+        about_child=marked("child") or readings.age_days is not None,
+        about_baby=marked("baby"),
+        about_pregnancy=marked("pregnancy") or readings.gestation_days is not None,
+        other_person=other,
+    )
+
+
+def find_danger_signs(text: str, words: DangerWords | None = None) -> tuple[str, ...]:
+    """The ids of the signs this message says are present now, in file order."""
+    return recognise(text, words).signs

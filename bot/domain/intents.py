@@ -22,27 +22,20 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
-from bot.domain.measurements import MeasurementError, parse_temperature
 from bot.domain.negation import negated_before
+from bot.domain.text_readings import temperatures_celsius
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "intents.toml"
 
 _GROUPS = ("fever", "massage", "child", "child_or_fetus", "pregnancy")
-
-# A number that reads as a temperature: with a unit after it, or "体温"/"temp" before it.
-# The reading itself (unit, Fahrenheit, plausibility) is measurements.parse_temperature's job.
-_UNIT = r"°\s*[cf]|摄氏度|华氏度|度|°|deg(?:rees?)?(?:\s*[cf](?![a-z]))?|[cf](?![a-z])"
-_READING = re.compile(
-    r"(?P<label>(?:体温|temperature|temp)\s*(?:is|of|was|at|reached|是|有|达到|到|:)?\s*)?"
-    r"(?P<reading>(?<![\d.])\d{2,3}(?:\.\d{1,2})?(?![\d.])\s*(?P<unit>" + _UNIT + r")?)"
-)
-_SPOKEN_DECIMAL = re.compile(r"(?<![\d.])(\d{2})\s*度\s*(\d)(?!\d)")  # 38度5 is 38.5 °C
 
 
 class MassageIntent(StrEnum):
     NONE = "none"
     MASSAGE_WITH_FEVER_OR_CHILD = "massage_with_fever_or_child"
     MASSAGE_OTHER = "massage_other"
+    # "孩子不发烧，可以推拿吗": a child, and a fever plainly denied: not the fever script.
+    MASSAGE_CHILD_NO_FEVER = "massage_child_no_fever"
 
 
 @dataclass(frozen=True)
@@ -61,6 +54,7 @@ class LanguageTerms:
 class Lexicon:
     languages: tuple[LanguageTerms, ...]
     fever_from_celsius: float
+    normal_from_celsius: float
 
 
 @dataclass(frozen=True)
@@ -69,6 +63,7 @@ class TextSignals:
     massage: bool
     child: bool
     pregnancy: bool
+    fever_denied: bool = False  # a fever word was there, but only negated ("没有发烧")
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -131,6 +126,7 @@ def load_lexicon(path: Path = DEFAULT_PATH) -> Lexicon:
     return Lexicon(
         languages=tuple(languages),
         fever_from_celsius=float(temperature["fever_from_celsius"]),
+        normal_from_celsius=float(temperature["normal_from_celsius"]),
     )
 
 
@@ -158,20 +154,6 @@ def _is_negated(text: str, start: int, language: LanguageTerms) -> bool:
     )
 
 
-def _temperatures_celsius(text: str) -> list[float]:
-    """Every plausible temperature written in the text, in °C."""
-    text = _SPOKEN_DECIMAL.sub(r"\1.\2度", text)
-    readings = []
-    for match in _READING.finditer(text):
-        if match["label"] is None and match["unit"] is None:
-            continue  # a bare number is a week, an age, a phone number...
-        try:
-            readings.append(parse_temperature(match["reading"]))
-        except MeasurementError:
-            continue  # "101℃" or "20度": not a body temperature
-    return readings
-
-
 def _groups_in(text: str, language: LanguageTerms) -> set[str]:
     """The word groups of one language that the (normalised) text mentions."""
     for phrase in language.ignore:
@@ -181,8 +163,11 @@ def _groups_in(text: str, language: LanguageTerms) -> set[str]:
         if pattern is None:
             continue
         if group == "fever":
-            if any(not _is_negated(text, m.start(), language) for m in pattern.finditer(text)):
+            matches = list(pattern.finditer(text))
+            if any(not _is_negated(text, m.start(), language) for m in matches):
                 found.add(group)
+            elif matches:
+                found.add("fever_denied")
         elif pattern.search(text):
             found.add(group)
     return found
@@ -195,13 +180,14 @@ def read_signals(text: str, lexicon: Lexicon | None = None) -> TextSignals:
     groups = set().union(*(_groups_in(text, language) for language in lexicon.languages))
     pregnancy = "pregnancy" in groups
     fever = "fever" in groups or any(
-        celsius >= lexicon.fever_from_celsius for celsius in _temperatures_celsius(text)
+        celsius >= lexicon.fever_from_celsius for celsius in temperatures_celsius(text)
     )
     return TextSignals(
         fever=fever,
         massage="massage" in groups,
         child="child" in groups or ("child_or_fetus" in groups and not pregnancy),
         pregnancy=pregnancy,
+        fever_denied="fever_denied" in groups and not fever,
     )
 
 
@@ -215,6 +201,8 @@ def classify_massage(text: str, lexicon: Lexicon | None = None) -> MassageIntent
     signals = read_signals(text, lexicon)
     if not signals.massage:
         return MassageIntent.NONE
+    if signals.child and signals.fever_denied and not signals.fever:
+        return MassageIntent.MASSAGE_CHILD_NO_FEVER
     if signals.fever or signals.child:
         return MassageIntent.MASSAGE_WITH_FEVER_OR_CHILD
     return MassageIntent.MASSAGE_OTHER

@@ -91,7 +91,14 @@ def _answer(context: BotContext, action: str, outcome: Outcome, who: str) -> str
             return _("Marked as contacted. Add a note about how she or the child is.")
         return _("Already marked as contacted by {name} at {time}.").format(name=who, time=when)
     if outcome.code == "done":
-        return _("Escalated to the supervisors.")
+        if outcome.reached == "supervisors":
+            return _("Escalated to the supervisors.")
+        if outcome.reached == "admins":
+            return _("This community has no supervisor yet: escalated to the administrators.")
+        return _(
+            "Nobody to escalate to: this community has no supervisor and the service has no "
+            "administrator. Please call your county MCH institution."
+        )
     return _("Already escalated at {time}.").format(time=when)
 
 

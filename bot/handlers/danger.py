@@ -1,9 +1,16 @@
-"""Danger words in free text get the emergency answer before anything else.
+"""Danger signs typed as free text: triaged, answered, stored and alerted like a report.
 
-Registered in the router's PRIORITY_TEXT right after the STOP words, so it runs
-before any dialog step, menu or topic search: "出血了" typed in the middle of
-onboarding or a report is answered at once. The dialog is left as it was, so she
-can carry on afterwards without losing anything.
+Registered in the router's PRIORITY_TEXT right after the STOP words, so it runs before
+any dialog step, menu or topic search: "见红了" typed in the middle of onboarding or a
+report is answered at once, and the dialog is left as it was.
+
+The message goes through the same path as the checklist: the recogniser finds the
+checklist's symptoms and any age, temperature or week in the text; the profile adds the
+due date, risk colour and children; triage decides. From "see a doctor today" up, the
+message is stored as a report and alerts staff like a ticked checklist (for a person who
+has consented, about herself or a registered child), and the answer ends with the way to
+care, as the checklist's does. Anything milder is left to the fever, massage and guide
+answers.
 """
 
 from __future__ import annotations
@@ -12,38 +19,100 @@ import html
 
 from telegram import Update
 
-from bot import dialogs, profiles
+from bot import dialogs, profiles, reports
 from bot.context import BotContext
-from bot.domain.danger_words import default_danger_words, find_danger_signs
+from bot.domain.danger_words import default_danger_words, recognise
 from bot.domain.triage import Level
+from bot.domain.triage_text import Person, TextTriage, triage_text
+from bot.handlers.report_answer import headline, notified_line, reason_lines, who_is_told
 from bot.handlers.steps import send
-from bot.reports import triage_rules
+
+# What of the message itself is kept with the report, for the staff who read it.
+TYPED_LIMIT = 500
 
 
 async def danger_words(update: Update, context: BotContext) -> bool:
-    """True when the message named a danger sign and was answered (router priority)."""
+    """True when the message showed a sign worth answering now (router priority)."""
     message = update.effective_message
     if message is None or not message.text:
         return False
-    found = find_danger_signs(message.text)
-    if not found:
+    findings = recognise(message.text)
+    if not findings:
         return False
-    _ = context.tr.gettext
     runtime = context.runtime
-    number = runtime.settings.emergency_number
-    locale = context.tr.locale
-    words = default_danger_words()
-    headline = triage_rules().level_text(Level.EMERGENCY, "user", locale, emergency_number=number)
-    lines = [f"🚨 <b>{html.escape(headline)}</b>"]
-    lines += [html.escape(words.sign(sign).answer(locale, number)) for sign in found]
+    now = runtime.clock.now()
+    today = reports.local_day(now, runtime.settings)
+    user_id = context.account.id
     async with runtime.db.session() as session:
-        state = await dialogs.load(session, context.account.id)
-        profile = await profiles.get_profile(session, context.account.id)
-    if state is not None:
+        profile = await profiles.get_profile(session, user_id)
+        children = await profiles.children_of(session, user_id)
+        state = await dialogs.load(session, user_id)
+    person = Person(
+        pregnant=bool(profile and profile.pregnant),
+        due_date=profile.due_date if profile else None,
+        risk_colours=frozenset({profile.risk_colour})
+        if profile and profile.risk_colour
+        else frozenset(),
+        children=tuple((c.id, c.birth_date) for c in children if c.id is not None),
+    )
+    result = triage_text(findings, person, reports.triage_rules(), today)
+    if result is None or result.level < Level.SEE_DOCTOR_TODAY:
+        return False
+    if state is not None and not (findings.signs and result.level == Level.EMERGENCY):
+        return False  # "38.5" in a dialog answers its question; only a typed sign interrupts
+    reasons, told = result.assessment.reasons, None
+    if profile is not None and profile.consent == "given" and result.storable:
+        async with runtime.db.session() as session:
+            _report, assessment, alert = await reports.submit(
+                session,
+                user_id,
+                result.subject,
+                result.data
+                | {"complete": True, "source": "text", "typed": message.text[:TYPED_LIMIT]},
+                now,
+                runtime.settings,
+                child_id=result.child_id,
+                catalogs=runtime.catalogs,
+            )
+            reasons = assessment.reasons
+            told = await who_is_told(session, context) if alert is not None else None
+    await send(update, context, _answer(context, result, reasons, told, state is not None))
+    if state is None and (result.level == Level.EMERGENCY or result.assessment.fever_clinic):
+        # As after /report: the way to care (emergency midwifery units for her, fever
+        # clinics otherwise). Never in the middle of a dialog: it would replace it.
+        from bot.handlers.clinic import offer_clinic_directions  # clinic imports the router
+
+        emergency = result.level == Level.EMERGENCY
+        await offer_clinic_directions(
+            update, context, pregnant_emergency=emergency and result.subject == "pregnancy"
+        )
+    return True
+
+
+def _answer(
+    context: BotContext,
+    result: TextTriage,
+    reasons: tuple[str, ...],
+    told: str | None,
+    in_dialog: bool,
+) -> str:
+    _ = context.tr.gettext
+    number = context.runtime.settings.emergency_number
+    words = default_danger_words()
+    lines = [headline(context, result.level), *reason_lines(context, reasons)]
+    lines += [html.escape(words.sign(s).answer(context.tr.locale, number)) for s in result.fallback]
+    if told is not None:
+        lines.append(notified_line(context, told))
+    elif result.findings.other_person:
+        lines.append(_("If this is happening to someone with you now, help them get care."))
+    else:
+        lines.append(
+            _("When you can, send /report so your community health worker knows.")
+            if not in_dialog
+            else ""
+        )
+    if in_dialog:
         lines.append(
             _("Your answers so far are kept: when you are safe, carry on where you left off.")
         )
-    elif profile is not None and profile.consent == "given":
-        lines.append(_("When you can, send /report so your community health worker knows."))
-    await send(update, context, "\n\n".join(lines))
-    return True
+    return "\n\n".join(line for line in lines if line)

@@ -32,5 +32,7 @@ async def massage_text(update: Update, context: BotContext) -> bool:
         return True
     pregnant = read_signals(message.text).pregnancy
     code = "massage_other_pregnancy" if pregnant else "massage_other"
+    if intent is MassageIntent.MASSAGE_CHILD_NO_FEVER:
+        code = intent.value
     await send_to_chat(update, context, health_text(context, code))
     return True

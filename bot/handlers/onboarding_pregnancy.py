@@ -15,6 +15,7 @@ from bot.domain.dates import DateInputError
 from bot.domain.gestation import (
     GestationInputError,
     PregnancyDating,
+    gestational_age,
     parse_due_date,
     parse_last_period,
     pregnancy_from_age,
@@ -134,8 +135,9 @@ async def dating_typed(update: Update, context: BotContext, state: DialogState) 
 async def ask_confirm(update: Update, context: BotContext, state: DialogState) -> None:
     _ = context.tr.gettext
     due = date.fromisoformat(state.data["pending"]["due"])
-    dating = pregnancy_from_due_date(due, context.runtime.today())
-    age = dating.age_today
+    # The due date was checked when typed or computed: a week of 42+1 to 44+0, or a last
+    # period that far back, is accepted there and must not be re-validated here.
+    age = gestational_age(due, context.runtime.today())
     text = _(
         "You are {weeks} weeks and {days} days pregnant today; your due date is {due}."
     ).format(weeks=age.weeks, days=age.days, due=format_day(due, context.tr.locale))

@@ -16,7 +16,6 @@ next steps, never a diagnosis.
 from __future__ import annotations
 
 import functools
-import html
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,11 +24,12 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, Update
 
-from bot import alerts, dialogs, profiles, reports
+from bot import dialogs, profiles, reports
 from bot.context import BotContext
 from bot.dialogs import DialogState
 from bot.domain.triage import Assessment, Level
 from bot.domain.validation_text import load_validation_texts
+from bot.handlers.report_answer import headline, notified_line, reason_lines, who_is_told
 from bot.handlers.steps import keyboard, save, send
 from bot.i18n import format_day
 from bot.keyboards import main_menu, menu_item
@@ -231,7 +231,7 @@ async def _emergency_now(update: Update, context: BotContext, state: DialogState
                 "report_id": report.id,
                 "told": list(assessment.reasons),
                 "stored": True,
-                "staffed": await _staffed(session, context),
+                "staffed": await who_is_told(session, context),
             }
             await dialogs.save(session, context.account.id, state, runtime.clock.now())
     finally:
@@ -240,57 +240,11 @@ async def _emergency_now(update: Update, context: BotContext, state: DialogState
     return True
 
 
-async def _staffed(session: Any, context: BotContext) -> str:
-    """Who hears of her alerts: "staff" (her community's), "service" (a supervisor or an
-    admin standing in), or "nobody" (no one is configured yet: she must not be told
-    that someone knows)."""
-    profile = await profiles.get_profile(session, context.account.id)
-    community = profile.community_code if profile else None
-    if await alerts.community_has_staff(session, community):
-        return "staff"
-    settings = context.runtime.settings
-    if await alerts.alert_recipients(session, community, settings):
-        return "service"
-    return "nobody"
-
-
-def _reason_lines(context: BotContext, reasons: list[str] | tuple[str, ...]) -> list[str]:
-    rules = reports.triage_rules()
-    number = context.runtime.settings.emergency_number
-    texts = dict.fromkeys(
-        rules.reason_text(r, "user", context.tr.locale, emergency_number=number)
-        for r in reasons
-        if r in {rule.id for rule in rules.rules}
-    )
-    return [html.escape(t) for t in texts]
-
-
-def _headline(context: BotContext, level: Level) -> str:
-    rules = reports.triage_rules()
-    number = context.runtime.settings.emergency_number
-    text = rules.level_text(level, "user", context.tr.locale, emergency_number=number)
-    icon = {Level.EMERGENCY: "🚨 ", Level.SEE_DOCTOR_TODAY: "⚠️ "}.get(level, "")
-    return f"{icon}<b>{html.escape(text)}</b>"
-
-
-def _notified_line(context: BotContext, staffed: str) -> str:
-    _ = context.tr.gettext
-    if staffed == "staff":
-        return _("Your report is saved and your community health staff have been notified.")
-    if staffed == "service":
-        return _("Your report is saved and the health service has been notified.")
-    return _(
-        "Your report is saved, but no health worker is linked to your community in this "
-        "service yet, so nobody has been notified. Please contact your community health "
-        "centre or hospital yourself; in an emergency call {number}."
-    ).format(number=context.runtime.settings.emergency_number)
-
-
 async def ask_urgent(update: Update, context: BotContext, state: DialogState) -> None:
     _ = context.tr.gettext
-    lines = [_headline(context, Level.EMERGENCY), *_reason_lines(context, state.data["told"])]
+    lines = [headline(context, Level.EMERGENCY), *reason_lines(context, state.data["told"])]
     if state.data.get("stored"):
-        lines.append(_notified_line(context, str(state.data.get("staffed"))))
+        lines.append(notified_line(context, str(state.data.get("staffed"))))
     lines.append(
         _(
             "If you can, answer a few more questions for your health worker; or let me "
@@ -338,7 +292,7 @@ async def finish(update: Update, context: BotContext, state: DialogState) -> Non
             catalogs=runtime.catalogs,
         )
         await dialogs.clear(session, context.account.id)
-        staffed = await _staffed(session, context)
+        staffed = await who_is_told(session, context)
     await send(
         update,
         context,
@@ -354,13 +308,22 @@ def final_answer(
     _ = context.tr.gettext
     told = set(state.data.get("told") or ())
     new = [r for r in assessment.reasons if r not in told]
-    lines = [_headline(context, assessment.level), *_reason_lines(context, new)]
+    reasons = reason_lines(context, new)
+    # "No danger signs" must never sit next to advice to go somewhere: one answer per level.
+    lines = (
+        []
+        if assessment.level == Level.ROUTINE and reasons
+        else [headline(context, assessment.level)]
+    )
+    lines += reasons
     if told and assessment.level == Level.EMERGENCY:
         lines.append(_("Thank you, your report is complete. Please do not wait: get care now."))
     elif alerted:
-        lines.append(_notified_line(context, staffed))
-    else:
+        lines.append(notified_line(context, staffed))
+    elif staffed == "staff":
         lines.append(_("Thank you, your report is saved. Your community health worker can see it."))
+    else:
+        lines.append(_("Thank you, your report is saved."))
     return "\n\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from bot import profiles
 from bot.context import BotContext
 from bot.dialogs import DialogState
 from bot.domain.children import child_age
-from bot.domain.measurements import parse_breathing_rate, parse_temperature
+from bot.domain.measurements import parse_breathing_rate, parse_spo2, parse_temperature
 from bot.handlers.report import register
 from bot.handlers.report_steps import (
     NOT_MEASURED,
@@ -29,7 +29,7 @@ from bot.i18n import N_
 from storage.models import Child
 
 SUBJECT = "child"
-TEMP, SIGNS, BREATH, FEVER_DAYS = "c_temp", "c_sym", "c_breath", "c_fdays"
+TEMP, SIGNS, SPO2, BREATH, FEVER_DAYS = "c_temp", "c_sym", "c_spo2", "c_breath", "c_fdays"
 
 
 async def _child(context: BotContext, state: DialogState) -> Child | None:
@@ -56,6 +56,11 @@ async def _name_and_age(context: BotContext, state: DialogState) -> tuple[str, s
 BREATHING_QUESTION = N_(
     "Optional: while your child is calm or asleep, count the breaths (the belly or "
     "chest rising) for one full minute and type the number. Otherwise press Skip."
+)
+SPO2_QUESTION = N_(
+    "If you have a pulse oximeter: while your child is calm, put it on a finger (or a "
+    "toe for a baby) and type the oxygen level (SpO2) it shows, for example 97. "
+    "Otherwise press Skip."
 )
 FEVER_DAYS_QUESTION = N_("For how many days has your child had a fever? Today counts as 1.")
 
@@ -87,6 +92,8 @@ register(
     SUBJECT,
 )
 register(checklist_step(SIGNS, SUBJECT, signs_question), SUBJECT)
+# China's plan and NICE assess a child's SpO2 as for adults (content/triage/rules.toml).
+register(reading_step(SPO2, "spo2", parse_spo2, fixed(SPO2_QUESTION), SKIP), SUBJECT)
 register(
     reading_step(BREATH, "breathing_rate", parse_breathing_rate, fixed(BREATHING_QUESTION), SKIP),
     SUBJECT,
