@@ -31,11 +31,13 @@ def _settings(**overrides: object) -> Settings:
         raise SystemExit(2) from exc
 
 
-def _run(_args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
+    from bot.observability.logging import configure_logging
     from bot.runtime import Runtime
     from bot.serve import serve
 
     settings = _settings()
+    configure_logging(settings, level=logging.DEBUG if args.verbose else None)
     if not settings.telegram_bot_token:
         print(NO_TOKEN, file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("zh_Hans", "en")
@@ -36,7 +36,9 @@ def normalise_database_url(url: str) -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    # Secrets are SecretStr so that printing the settings (or a traceback showing them)
+    # never reveals them; reveal() gives the value to the code that must send it.
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     database_url: str = Field(default=DEFAULT_SQLITE_URL, alias="DATABASE_URL")
     default_locale: str = Field(default="zh_Hans", alias="DEFAULT_LOCALE")
     timezone: str = Field(default="Asia/Shanghai", alias="TIMEZONE")
@@ -46,7 +48,7 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
-    webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
+    webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8080, alias="WEBHOOK_PORT")
     # Telegram's parallel webhook connections. 1 keeps each person's updates strictly in
@@ -59,6 +61,20 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=25.0, gt=0, alias="SEND_RATE_PER_SECOND")
     send_per_chat_interval: float = Field(default=1.0, ge=0, alias="SEND_PER_CHAT_INTERVAL")
     invite_ttl_hours: int = Field(default=72, ge=1, alias="INVITE_TTL_HOURS")
+    # Logs (bot/observability/logging.py): "text" for a terminal, "json" for a collector.
+    log_format: str = Field(default="text", pattern="^(text|json)$", alias="LOG_FORMAT")
+    log_level: str = Field(
+        default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", alias="LOG_LEVEL"
+    )
+    # Key for the HMAC that stands for a user id in logs. Unset: a random key per process,
+    # so lines of one run can be followed but never linked to a person or across runs.
+    log_hash_key: SecretStr | None = Field(default=None, alias="LOG_HASH_KEY")
+    # Reports, alerts and audit entries older than this are purged daily (bot/retention.py).
+    retention_days: int = Field(default=730, ge=1, alias="RETENTION_DAYS")
+    # Polling mode: /metrics, /healthz and /readyz on this port (0 turns the server off).
+    # In webhook mode they are served by the webhook server instead.
+    metrics_port: int = Field(default=9090, ge=0, le=65535, alias="METRICS_PORT")
+    metrics_listen: str = Field(default="0.0.0.0", alias="METRICS_LISTEN")
 
     @field_validator("database_url")
     @classmethod
@@ -103,8 +119,8 @@ class Settings(BaseSettings):
 
     @field_validator("webhook_secret")
     @classmethod
-    def _secret(cls, value: str | None) -> str | None:
-        if value is not None and not _SECRET_RE.match(value):
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_RE.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ -")
         return value
 
@@ -124,6 +140,17 @@ class Settings(BaseSettings):
     @property
     def uses_webhook(self) -> bool:
         return self.webhook_url is not None
+
+
+def reveal(secret: SecretStr | str | None) -> str | None:
+    """The value of a secret setting, for the one place that must send it (PTB, aiohttp).
+
+    Accepts a plain string too: `Settings.model_copy(update=...)` does not validate, so
+    a copy made by the test harness may hold one.
+    """
+    if isinstance(secret, SecretStr):
+        return secret.get_secret_value()
+    return secret
 
 
 def load_settings(**overrides: object) -> Settings:
