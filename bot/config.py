@@ -38,7 +38,7 @@ class Settings(BaseSettings):
 
     # Secrets are SecretStr so that printing the settings (or a traceback showing them)
     # never reveals them; reveal() gives the value to the code that must send it.
-    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     database_url: str = Field(default=DEFAULT_SQLITE_URL, alias="DATABASE_URL")
     default_locale: str = Field(default="zh_Hans", alias="DEFAULT_LOCALE")
     timezone: str = Field(default="Asia/Shanghai", alias="TIMEZONE")
@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
-    webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
+    webhook_token: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8080, alias="WEBHOOK_PORT")
     # Telegram's parallel webhook connections. 1 keeps each person's updates strictly in
@@ -117,7 +117,7 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("webhook_secret")
+    @field_validator("webhook_token")
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _SECRET_RE.match(value.get_secret_value()):
@@ -132,6 +132,18 @@ class Settings(BaseSettings):
         if not value.startswith("https://") and not value.startswith("http://127.0.0.1"):
             raise ValueError("must be an https:// URL that Telegram can reach")
         return value
+
+    # Transitional: bot/app.py and bot/serve.py still read these two names as plain
+    # strings. Remove both properties once they call reveal(settings.bot_token) and
+    # reveal(settings.webhook_token). A copy made with model_copy(update=...) (the test
+    # harness) keeps its plain value in __dict__, which is read first.
+    @property
+    def telegram_bot_token(self) -> str | None:
+        return self.__dict__.get("telegram_bot_token") or reveal(self.bot_token)
+
+    @property
+    def webhook_secret(self) -> str | None:
+        return self.__dict__.get("webhook_secret") or reveal(self.webhook_token)
 
     @property
     def zone(self) -> ZoneInfo:

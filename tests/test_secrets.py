@@ -21,8 +21,8 @@ def test_printing_the_settings_shows_neither_secret() -> None:
     settings = load_settings()
     for shown in (repr(settings), str(settings), settings.model_dump_json(), f"{settings}"):
         assert TOKEN not in shown and SECRET not in shown
-    assert reveal(settings.telegram_bot_token) == TOKEN
-    assert reveal(settings.webhook_secret) == SECRET
+    assert reveal(settings.bot_token) == TOKEN
+    assert reveal(settings.webhook_token) == SECRET
     assert reveal(None) is None
 
 
