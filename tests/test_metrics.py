@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,8 +18,9 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.devtools.harness import BotHarness, free_port
 from bot.i18n import Catalogs
-from bot.observability import healthcheck, metrics
+from bot.observability import healthcheck, metrics, processing
 from bot.observability.endpoints import start_metrics_server, worker_alive
+from bot.observability.logging import PrivacyFilter, user_hash
 from bot.runtime import Runtime
 from storage.db import Database
 from tests import factories
@@ -73,7 +75,7 @@ async def test_figures_move_as_updates_alerts_and_sends_happen(
     metrics.observe_update("command", "ok", 0.04)
     metrics.observe_send("sent")
     metrics.observe_send("failed")
-    metrics.observe_send("429")
+    metrics.observe_send("retry_after")  # the delivery worker's name for a 429
     metrics.observe_first_ack(
         "emergency", alert.created_at, alert.created_at + timedelta(minutes=3)
     )
@@ -112,32 +114,24 @@ async def test_readyz_fails_when_the_delivery_worker_is_not_running(server: Serv
     assert status == 503 and "delivery_worker" in body
 
 
-async def test_readyz_fails_when_the_database_is_unreachable(
-    settings: Settings, clock: ManualClock, tmp_path: Path
+@pytest.mark.parametrize(
+    ("database", "reason"),
+    [
+        ("missing/dir/bot.sqlite3", "unreachable"),  # the database cannot be opened
+        ("empty.sqlite3", "schema at nothing"),  # reachable, but never migrated
+    ],
+)
+async def test_readyz_fails_when_the_database_is_down_or_behind(
+    settings: Settings, clock: ManualClock, tmp_path: Path, database: str, reason: str
 ) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'bot.sqlite3'}")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / database}")
+    runtime = Runtime(settings, db, Catalogs("en"), clock)
     try:
-        async with Server(
-            Runtime(settings, db, Catalogs("en"), clock), SimpleNamespace(alive=True)
-        ) as down:
+        async with Server(runtime, SimpleNamespace(alive=True)) as down:
             status, body = await down.get("/readyz")
-            assert status == 503 and "unreachable" in body
+            assert status == 503 and reason in body
             assert (await down.get("/healthz"))[0] == 200  # alive, just not ready
             assert (await down.get("/metrics"))[0] == 200  # in-process figures still shown
-    finally:
-        await db.dispose()
-
-
-async def test_readyz_fails_when_the_schema_is_not_migrated(
-    settings: Settings, clock: ManualClock, tmp_path: Path
-) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}")
-    try:
-        async with Server(
-            Runtime(settings, db, Catalogs("en"), clock), SimpleNamespace(alive=True)
-        ) as behind:
-            status, body = await behind.get("/readyz")
-            assert status == 503 and "schema at nothing" in body
     finally:
         await db.dispose()
 
@@ -159,3 +153,25 @@ async def test_the_container_healthcheck_asks_the_running_worker(
     assert await asyncio.to_thread(healthcheck.main) == 0
     monkeypatch.setenv("METRICS_PORT", str(free_port()))  # nothing listens there
     assert await asyncio.to_thread(healthcheck.main) == 1
+
+
+def test_handling_an_update_binds_its_log_fields_then_counts_and_times_it() -> None:
+    update = SimpleNamespace(
+        update_id=41, effective_user=SimpleNamespace(id=5550001234), callback_query=object()
+    )
+    ok = ("mch_updates_total", "callback", "ok")
+    failed = ("mch_updates_total", "callback", "error")
+
+    def count(name: str, kind: str, outcome: str) -> float:
+        value = metrics.REGISTRY.get_sample_value(name, {"kind": kind, "outcome": outcome})
+        return value or 0.0
+
+    before = count(*ok), count(*failed)
+    with processing.handling(update):
+        record = logging.LogRecord("bot.x", logging.INFO, __file__, 1, "hello", (), None)
+        PrivacyFilter().filter(record)
+    with processing.handling(update):
+        processing.mark_failed()  # what the error handler does
+    assert (record.update_id, record.flow) == (41, None)  # type: ignore[attr-defined]
+    assert record.user == user_hash(5550001234)  # type: ignore[attr-defined]
+    assert (count(*ok) - before[0], count(*failed) - before[1]) == (1, 1)

@@ -38,12 +38,17 @@ async def add_history(db: Database, user_id: int, at, *, status: str = "sent") -
         session.add(AuditEntry(actor_id=801, action="alert_ack", subject_user_id=user_id, at=at))
 
 
+async def world(db: Database, settings: Settings, clock: ManualClock, *, days: int) -> Runtime:
+    """A mother in a community, and a bot that keeps history for `days`."""
+    await factories.community(db, "C001")
+    await factories.mother(db, 301)
+    return Runtime(settings.model_copy(update={"retention_days": days}), db, Catalogs("en"), clock)
+
+
 async def test_only_what_is_older_than_the_retention_period_is_purged(
     db: Database, settings: Settings, clock: ManualClock
 ) -> None:
-    runtime = Runtime(settings.model_copy(update={"retention_days": 30}), db, Catalogs("en"), clock)
-    await factories.community(db, "C001")
-    await factories.mother(db, 301)
+    runtime = await world(db, settings, clock, days=30)
     now = clock.now()
     await add_history(db, 301, now - timedelta(days=31))
     await add_history(db, 301, now - timedelta(days=29))
@@ -74,9 +79,7 @@ async def test_only_what_is_older_than_the_retention_period_is_purged(
 async def test_the_daily_job_runs_once_a_day(
     db: Database, settings: Settings, clock: ManualClock
 ) -> None:
-    runtime = Runtime(settings.model_copy(update={"retention_days": 1}), db, Catalogs("en"), clock)
-    await factories.community(db, "C001")
-    await factories.mother(db, 301)
+    runtime = await world(db, settings, clock, days=1)
     job = daily_purge(runtime)
     assert await job() is not None
     await add_history(db, 301, clock.now())

@@ -13,7 +13,8 @@ by allowlist, not by guessing what is personal:
   whatever follows "parameters" are removed. Exception types and stack frames stay.
 
 A person appears in logs only as `user=<keyed hash>` (HMAC-SHA256 with LOG_HASH_KEY),
-bound with `update_id`, `flow` and `step` through contextvars (`bind`, `bind_update`).
+bound with `update_id`, `flow` and `step` through contextvars (`bind`, `bound`, and
+`bot.observability.processing.handling` around each update).
 """
 
 from __future__ import annotations
@@ -221,14 +222,3 @@ def bound(**values: Any) -> Iterator[None]:
     finally:
         for var, token in reversed(tokens):
             var.reset(token)
-
-
-async def bind_update(update: object, _context: object = None) -> None:
-    """A PTB TypeHandler callback: bind this update's id and sender, clear flow and step.
-
-    Registered first (lowest group) in the Application, so every later line of the
-    update carries them; PTB runs one update's handlers in one task (one context).
-    """
-    update_id = getattr(update, "update_id", None)
-    user = getattr(update, "effective_user", None)
-    bind(update_id=update_id, user=user.id if user else None, flow=None, step=None)

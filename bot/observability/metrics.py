@@ -88,8 +88,13 @@ def observe_update(kind: str, outcome: str, seconds: float) -> None:
     UPDATE_SECONDS.labels(kind).observe(seconds)
 
 
+# The delivery worker's Outcome values (bot/delivery/calls.py) under their metric names.
+_WORKER_OUTCOMES = {"retry": "retried", "retry_after": "429"}
+
+
 def observe_send(outcome: str) -> None:
-    """One attempt to send an outbox row settled as `outcome` (see SEND_OUTCOMES)."""
+    """One send attempt ended as `outcome`: a SEND_OUTCOMES name or a worker Outcome value."""
+    outcome = _WORKER_OUTCOMES.get(outcome, outcome)
     SENDS.labels(outcome if outcome in SEND_OUTCOMES else "failed").inc()
 
 
