@@ -15,5 +15,9 @@ RUN pip install -e . && python -m bot i18n compile && chown -R mch /app
 USER mch
 # SQLite by default lives in the working directory; mount a volume or set DATABASE_URL.
 WORKDIR /app
-EXPOSE 8080
+# 8080: the webhook (with /healthz, /readyz, /metrics); 9090: those three in polling mode.
+EXPOSE 8080 9090
+ENV LOG_FORMAT=json
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "bot.observability.healthcheck"]
 CMD ["python", "-m", "bot", "run"]

@@ -41,15 +41,17 @@ def _settings(**overrides: object) -> Settings:
         raise SystemExit(2) from exc
 
 
-def _run(_args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken, NetworkError
 
+    from bot.observability.logging import configure_logging
     from bot.runtime import Runtime
     from bot.serve import serve
     from bot.startup import describe
 
     _ = cli_translator().gettext
     settings = _settings()
+    configure_logging(settings, level=logging.DEBUG if args.verbose else None)
     if not settings.telegram_bot_token:
         print(no_token_text(cli_translator()), file=sys.stderr)
         return 2

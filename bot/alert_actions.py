@@ -25,6 +25,7 @@ from bot import alerts
 from bot.access import active_staff, is_admin, staff_communities
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
+from bot.observability import metrics
 from storage import outbox as store
 from storage.models import Alert, AuditEntry, Note, Outbox, Profile, Staff
 
@@ -94,6 +95,7 @@ async def acknowledge(
     if won.rowcount != 1:
         return Outcome("already", alert, alert.acknowledged_by, alert.acknowledged_at)
     session.add(audit(actor_id, "alert_ack", alert.user_id, now, alert_id=alert_id))
+    metrics.observe_first_ack(alert.level, alert.created_at, now)
     await refresh_copies(session, alert, "ack", now, settings, catalogs)
     return Outcome("done", alert)
 
@@ -131,6 +133,7 @@ async def mark_contacted(
     session.add(audit(actor_id, "alert_contacted", alert.user_id, now, alert_id=alert_id))
     if open_before and alert.acknowledged_by == actor_id:
         session.add(audit(actor_id, "alert_ack", alert.user_id, now, alert_id=alert_id))
+        metrics.observe_first_ack(alert.level, alert.created_at, now)
     await refresh_copies(session, alert, "contacted", now, settings, catalogs)
     return Outcome("done", alert)
 

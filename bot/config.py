@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.locales import SUPPORTED_LOCALES
@@ -38,7 +38,9 @@ def normalise_database_url(url: str) -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    # Secrets are SecretStr so that printing the settings (or a traceback showing them)
+    # never reveals them; reveal() gives the value to the code that must send it.
+    bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     database_url: str = Field(default=DEFAULT_SQLITE_URL, alias="DATABASE_URL")
     default_locale: str = Field(default="zh_Hans", alias="DEFAULT_LOCALE")
     timezone: str = Field(default="Asia/Shanghai", alias="TIMEZONE")
@@ -48,7 +50,7 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
-    webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
+    webhook_token: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8080, alias="WEBHOOK_PORT")
     # Telegram's parallel webhook connections (40 is Telegram's default). Order per person
@@ -72,6 +74,20 @@ class Settings(BaseSettings):
     concurrent_updates: int = Field(default=32, ge=1, le=512, alias="CONCURRENT_UPDATES")
     # An update a worker recorded but did not finish is handed to another after this long.
     inbox_lease_seconds: float = Field(default=30.0, gt=0, alias="INBOX_LEASE_SECONDS")
+    # Logs (bot/observability/logging.py): "text" for a terminal, "json" for a collector.
+    log_format: str = Field(default="text", pattern="^(text|json)$", alias="LOG_FORMAT")
+    log_level: str = Field(
+        default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", alias="LOG_LEVEL"
+    )
+    # Key for the HMAC that stands for a user id in logs. Unset: a random key per process,
+    # so lines of one run can be followed but never linked to a person or across runs.
+    log_hash_key: SecretStr | None = Field(default=None, alias="LOG_HASH_KEY")
+    # Reports, alerts and audit entries older than this are purged daily (bot/retention.py).
+    retention_days: int = Field(default=730, ge=1, alias="RETENTION_DAYS")
+    # Polling mode: /metrics, /healthz and /readyz on this port (0 turns the server off).
+    # In webhook mode they are served by the webhook server instead.
+    metrics_port: int = Field(default=9090, ge=0, le=65535, alias="METRICS_PORT")
+    metrics_listen: str = Field(default="0.0.0.0", alias="METRICS_LISTEN")
 
     @field_validator("database_url")
     @classmethod
@@ -114,10 +130,10 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("webhook_secret")
+    @field_validator("webhook_token")
     @classmethod
-    def _secret(cls, value: str | None) -> str | None:
-        if value is not None and not _SECRET_RE.match(value):
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_RE.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ -")
         return value
 
@@ -139,6 +155,17 @@ class Settings(BaseSettings):
                 "(1-256 characters of A-Z a-z 0-9 _ -)"
             )
         return self
+    # Transitional: bot/app.py and bot/serve.py still read these two names as plain
+    # strings. Remove both properties once they call reveal(settings.bot_token) and
+    # reveal(settings.webhook_token). A copy made with model_copy(update=...) (the test
+    # harness) keeps its plain value in __dict__, which is read first.
+    @property
+    def telegram_bot_token(self) -> str | None:
+        return self.__dict__.get("telegram_bot_token") or reveal(self.bot_token)
+
+    @property
+    def webhook_secret(self) -> str | None:
+        return self.__dict__.get("webhook_secret") or reveal(self.webhook_token)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -147,6 +174,17 @@ class Settings(BaseSettings):
     @property
     def uses_webhook(self) -> bool:
         return self.webhook_url is not None
+
+
+def reveal(secret: SecretStr | str | None) -> str | None:
+    """The value of a secret setting, for the one place that must send it (PTB, aiohttp).
+
+    Accepts a plain string too: `Settings.model_copy(update=...)` does not validate, so
+    a copy made by the test harness may hold one.
+    """
+    if isinstance(secret, SecretStr):
+        return secret.get_secret_value()
+    return secret
 
 
 def load_settings(**overrides: object) -> Settings:

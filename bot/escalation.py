@@ -21,6 +21,7 @@ from bot import alert_actions, alerts
 from bot.alert_actions import Outcome
 from bot.config import Settings
 from bot.i18n import Catalogs
+from bot.observability import metrics
 from bot.outbox import enqueue
 from bot.reports import local_day, triage_rules
 from bot.runtime import Runtime
@@ -103,6 +104,7 @@ async def escalate(
             reply_markup=alert_actions.keyboard(alert, tr),
             alert_id=alert.id,
         )
+    metrics.observe_escalation(manual=by is not None)
     session.add(
         alert_actions.audit(
             by if by is not None else BOT_ACTOR,

@@ -8,21 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
-    Alert,
     Child,
-    Counter,
-    Dialog,
-    Note,
     Profile,
     ProfileChange,
-    Report,
-    StaffCommunity,
-    User,
 )
 
 TRACKED_FIELDS = (
@@ -144,60 +136,3 @@ async def set_paused(session: AsyncSession, user_id: int, paused: bool, now: dat
     profile.updated_at = now
     session.add(profile)
     return True
-
-
-async def assigned_staff_ids(session: AsyncSession, community_code: str | None) -> list[int]:
-    if community_code is None:
-        return []
-    rows = await session.exec(
-        select(StaffCommunity.staff_id).where(StaffCommunity.community_code == community_code)
-    )
-    return sorted(set(rows.all()))
-
-
-async def export_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
-    """Everything stored about one person, as plain JSON-ready data."""
-    user = await session.get(User, user_id)
-    profile = await session.get(Profile, user_id)
-
-    def dump(row: Any, exclude: set[str] | None = None) -> dict[str, Any]:
-        return row.model_dump(mode="json", exclude=exclude or set())
-
-    async def rows(model: Any, column: Any) -> list[dict[str, Any]]:
-        result = await session.exec(select(model).where(column == user_id))
-        return [dump(r) for r in result.all()]
-
-    return {
-        "user": dump(user) if user else None,
-        "profile": dump(profile) if profile else None,
-        "children": await rows(Child, Child.user_id),
-        "profile_history": await rows(ProfileChange, ProfileChange.user_id),
-        "reports": await rows(Report, Report.user_id),
-        "alerts": await rows(Alert, Alert.user_id),
-        "staff_notes": await rows(Note, Note.subject_user_id),
-    }
-
-
-async def delete_everything(session: AsyncSession, user_id: int) -> None:
-    """Erase a person: rows referencing the user go with it (ON DELETE CASCADE).
-
-    Only an anonymous count of departures is kept.
-    """
-    # Explicit deletes as well as the cascades: SQLite connections opened without
-    # foreign keys enabled (e.g. a hand-run sqlite3 shell) must not leave data behind.
-    for model, column in (
-        (Note, Note.subject_user_id),
-        (Alert, Alert.user_id),
-        (Report, Report.user_id),
-        (ProfileChange, ProfileChange.user_id),
-        (Child, Child.user_id),
-        (Profile, Profile.user_id),
-        (Dialog, Dialog.user_id),
-        (User, User.id),
-    ):
-        await session.exec(delete(model).where(column == user_id))  # type: ignore[call-overload]
-    counter = await session.get(Counter, "profiles_deleted")
-    if counter is None:
-        counter = Counter(name="profiles_deleted", value=0)
-    counter.value += 1
-    session.add(counter)

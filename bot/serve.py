@@ -17,11 +17,12 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot import delivery
+from bot import delivery, retention
 from bot.app import OUTAGE_KEY, build_application
 from bot.commands import publish_commands
 from bot.delivery import DeliveryWorker
 from bot.escalation import escalate_due
+from bot.observability import endpoints
 from bot.processing.intake import Intake, RecordingQueue
 from bot.processing.recovery import Recovery
 from bot.processing.spool import Spool
@@ -55,6 +56,8 @@ class BotService:
             send_timeout=runtime.settings.send_timeout_seconds,
         )
         self.delivery.jobs.append(lambda: escalate_due(runtime))
+        self.delivery.jobs.append(retention.daily_purge(runtime))
+        self._metrics: web.AppRunner | None = None
         self.application.bot_data[delivery.KEY] = self.delivery
         # Updates are recorded in the inbox before Telegram hears they arrived.
         lease = timedelta(seconds=runtime.settings.inbox_lease_seconds)
@@ -89,6 +92,7 @@ class BotService:
         if self.webhook:
             assert settings.webhook_url is not None
             web_app = make_web_app(app, settings.webhook_url, settings.webhook_secret, self.intake)
+            endpoints.add_routes(web_app, self.runtime, self.delivery)
             self._web = await start_web_server(
                 web_app, settings.webhook_listen, settings.webhook_port
             )
@@ -105,6 +109,10 @@ class BotService:
             await app.updater.start_polling(
                 timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
             )
+            if settings.metrics_port:
+                self._metrics = await endpoints.start_metrics_server(
+                    self.runtime, self.delivery, settings.metrics_listen, settings.metrics_port
+                )
             log.info("long polling started")
 
     async def stop(self) -> None:
@@ -115,6 +123,9 @@ class BotService:
         if self._web is not None:
             await self._web.cleanup()
             self._web = None
+        if self._metrics is not None:
+            await self._metrics.cleanup()
+            self._metrics = None
         await self.recovery.stop()
         await self.delivery.stop()
         if app.running:

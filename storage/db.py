@@ -119,7 +119,8 @@ class Database:
         # No pre-ping: it costs a round trip per checkout. A dead pooled connection
         # fails its first statement, is invalidated, and the caller's retry gets a
         # fresh one (see bot/processing).
-        options: dict[str, object] = {"echo": echo}
+        # hide_parameters: SQL errors must not carry names, phones or texts into logs.
+        options: dict[str, object] = {"echo": echo, "hide_parameters": True}
         if not self.is_sqlite:
             options |= {"pool_size": pool_size, "max_overflow": 10, "pool_timeout": 10}
         self.engine: AsyncEngine = create_async_engine(url, **options)

@@ -52,7 +52,7 @@ class Dialog(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Optimistic concurrency: every UPDATE checks the version it read, so a write based
     # on a stale read fails loudly (StaleDataError) instead of silently losing a step.
-    version: int = Field(default=1, sa_column=_DIALOG_VERSION)
+    version: int | None = Field(default=None, sa_column=_DIALOG_VERSION)  # set by SQLAlchemy
 
     __mapper_args__ = {"version_id_col": _DIALOG_VERSION}
 

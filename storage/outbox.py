@@ -262,3 +262,18 @@ async def count_edits(session: AsyncSession, alert_id: int) -> int:
         .where(col(Outbox.alert_id) == alert_id, col(Outbox.kind) == EDIT_KIND)
     )
     return int(result.one())
+
+
+async def messages_of_alerts(session: AsyncSession, alert_ids: Sequence[int]) -> list[Outbox]:
+    """Every outbox row about these alerts: copies, updates and their edits, in any state."""
+    if not alert_ids:
+        return []
+    rows = await session.exec(
+        select(Outbox).where(col(Outbox.alert_id).in_(alert_ids)).order_by(col(Outbox.id))
+    )
+    return list(rows.all())
+
+
+def in_flight(row: Outbox, now: datetime) -> bool:
+    """A worker holds this row and may be sending it right now."""
+    return row.status == PENDING and row.leased_until is not None and row.leased_until > now

@@ -78,7 +78,9 @@ async def test_delete_erases_the_person_and_tells_the_assigned_staff(ledger: Bot
         counter = await session.get(Counter, "profiles_deleted")
     assert sorted(n.chat_id for n in notices) == [901, 902]
     by_chat = {n.chat_id: n.payload["text"] for n in notices}
-    assert "Lin Mei has deleted their data" in by_chat[901]  # in the staff member's language
+    # In the staff member's language, and naming nobody: her name must not outlive her data.
+    assert "Someone in your community has deleted their data" in by_chat[901]
+    assert all("Lin Mei" not in text and "401" not in text for text in by_chat.values())
     assert counter is not None and counter.value == 1
 
 

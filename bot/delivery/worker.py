@@ -38,6 +38,7 @@ from bot.delivery import calls, wakeup
 from bot.delivery.calls import Outcome, Result
 from bot.delivery.group_commit import GroupCommit
 from bot.delivery.limiter import RateLimiter
+from bot.observability import metrics
 from bot.runtime import Runtime
 from storage import outbox as store
 from storage.models import Outbox
@@ -98,6 +99,10 @@ class DeliveryWorker:
         self._unsubscribe: Callable[[], None] | None = None
 
     # ---- lifecycle -------------------------------------------------------
+
+    def alive(self) -> bool:
+        """The sending loop is running (for /readyz)."""
+        return self._task is not None and not self._task.done()
 
     def notify(self) -> None:
         """Something was queued: look now instead of at the next poll."""
@@ -248,6 +253,7 @@ class DeliveryWorker:
         loop = asyncio.get_running_loop()
         message_id, skip = await self._target_message(row)
         if skip:
+            metrics.observe_send("skipped")
             await self._settle(row, Result(Outcome.SKIPPED, error=skip), tries=0)
             return 1
         tries = 0
@@ -272,6 +278,7 @@ class DeliveryWorker:
                     message_id=message_id,
                     timeout=self.send_timeout,
                 )
+                metrics.observe_send(result.outcome.value)
                 if result.outcome is Outcome.RETRY_AFTER:
                     self.stats["retry_after"] += 1
                     self.limiter.retry_after(row.chat_id, result.retry_after)

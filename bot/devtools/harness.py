@@ -120,6 +120,7 @@ class BotHarness:
         update: dict[str, Any] = {
             "telegram_api_base_url": self.telegram.base_url,
             "telegram_bot_token": self.telegram.token,
+            "metrics_port": 0,  # many workers in one test run: no fixed port
         }
         if self.webhook:
             port = free_port()

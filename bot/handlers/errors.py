@@ -10,6 +10,7 @@ from telegram.error import Forbidden
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat
 from bot.i18n import negotiate_locale
+from bot.observability import processing as observe
 from bot.processing.outage import KEY as OUTAGE_KEY
 from storage.db import current_unit, is_database_down
 from storage.outbox import deactivate_chat
@@ -23,6 +24,7 @@ async def on_error(update: object, context: BotContext) -> None:
     update_id = getattr(update, "update_id", None)
     # Only the update id and the exception type: message texts and names are health data.
     log.error("error handling %s %s: %s", kind, update_id, type(error).__name__, exc_info=error)
+    observe.mark_failed()
     unit = current_unit()
     if unit is not None:
         # What the failed handler wrote is undone; nothing half-done is kept.

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import dialogs, profiles
-from bot.alerts import recipient_locale
+from bot import dialogs, personal_data, profiles
 from bot.communities import community_name
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as _reply
@@ -23,8 +22,7 @@ from bot.handlers import onboarding_pregnancy
 from bot.handlers.steps import FLOW, go, start_section
 from bot.i18n import format_day
 from bot.keyboards import language_keyboard, main_menu
-from bot.outbox import enqueue
-from storage.models import Community, Staff
+from storage.models import Community
 
 PREFIX = "me"
 OPT_OUT_FILE = Path(__file__).resolve().parents[2] / "content" / "opt_out.toml"
@@ -196,7 +194,7 @@ async def _pregnancy_ended(update: Update, context: BotContext, outcome: str) ->
 async def my_data(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
     async with context.runtime.db.session() as session:
-        data = await profiles.export_data(session, context.account.id)
+        data = await personal_data.export_data(session, context.account.id)
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     chat = update.effective_chat
     assert chat is not None
@@ -228,30 +226,10 @@ async def _delete_answered(update: Update, context: BotContext, confirmed: bool)
         await _reply(update, context, _("Nothing was deleted."))
         return
     runtime = context.runtime
-    now = runtime.clock.now()
-    user_id = context.account.id
     async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, user_id)
-        staff_ids = await profiles.assigned_staff_ids(
-            session, profile.community_code if profile else None
+        await personal_data.erase(
+            session, context.account.id, runtime.clock.now(), runtime.settings, runtime.catalogs
         )
-        name = (profile.display_name if profile else None) or str(user_id)
-        for staff_id in staff_ids:
-            staff = await session.get(Staff, staff_id)
-            if staff is None or not staff.active:
-                continue
-            tr = runtime.catalogs.get(await recipient_locale(session, staff_id, runtime.settings))
-            await enqueue(
-                session,
-                chat_id=staff_id,
-                text=tr.gettext(
-                    "{name} has deleted their data and left your community's ledger."
-                ).format(name=html.escape(name)),
-                dedupe_key=f"left:{user_id}:{staff_id}:{int(now.timestamp())}",
-                kind="notice",
-                now=now,
-            )
-        await profiles.delete_everything(session, user_id)
     await _reply(
         update,
         context,

@@ -34,6 +34,7 @@ from bot.handlers import (
     steps,
 )
 from bot.keyboards import MENU_CLINIC, MENU_GUIDE, MENU_PROFILE, MENU_REPORT, menu_item
+from bot.observability.logging import bind
 
 FlowHandler = Callable[[Update, BotContext, DialogState], Awaitable[None]]
 MenuHandler = Callable[[Update, BotContext], Awaitable[None]]
@@ -84,6 +85,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     async with runtime.db.session() as session:
         state = await dialogs.load(session, context.account.id)
     if state is not None and state.flow in FLOWS:
+        bind(flow=state.flow, step=state.step)
         await FLOWS[state.flow](update, context, state)
         return
     message = update.effective_message

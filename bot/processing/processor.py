@@ -21,6 +21,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
+from bot.observability import processing as observe
 from bot.processing.locks import PersonLocks
 from bot.processing.outage import OutageAnswers
 from bot.processing.people import person_of
@@ -65,9 +66,10 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
         try:
             async with self.locks.across_workers(person) as connection:
                 for row in await self._older(connection, person, update.update_id):
-                    await self._handle(connection, row.update_id, self._coroutine_for(row))
+                    older = Update.de_json(row.payload, self._app().bot)
+                    await self._handle(connection, older, self._app().process_update(older))
                     self._finish(row.update_id)
-                await self._handle(connection, update.update_id, coroutine)
+                await self._handle(connection, update, coroutine)
         except Exception as error:
             _close(coroutine)
             if not is_database_down(error):
@@ -86,13 +88,13 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
         async with self.db.unit(connection) as unit:
             return await inbox.pending_before(unit.session, person, update_id)
 
-    def _coroutine_for(self, row: InboxUpdate) -> Awaitable[Any]:
+    def _app(self) -> Application[Any, Any, Any, Any, Any, Any]:
         assert self.application is not None
-        update = Update.de_json(row.payload, self.application.bot)
-        return self.application.process_update(update)
+        return self.application
 
-    async def _handle(self, connection: Any, update_id: int, coroutine: Awaitable[Any]) -> None:
+    async def _handle(self, connection: Any, update: Update, coroutine: Awaitable[Any]) -> None:
         """Handle one update in one unit of work, unless it was handled already."""
+        update_id = update.update_id
         started = False
         try:
             async with self.db.unit(connection) as unit:
@@ -102,7 +104,8 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
                     _close(coroutine)
                     return
                 started = True
-                await coroutine
+                with observe.handling(update):
+                    await coroutine
                 if unit.database_failed:
                     # Left pending: recovery hands it out again once its lease ends.
                     unit.failed = True
