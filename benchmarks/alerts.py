@@ -103,6 +103,7 @@ async def one_load(
     background: list[Person],
     mothers: list[Person],
     staff_ids: list[int],
+    updates: Updates,
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     settings = settings_for(url, args.concurrent_updates)
@@ -123,7 +124,6 @@ async def one_load(
             attribution.finished(update_id)
 
         processor.finished = finished  # type: ignore[attr-defined]
-        updates = Updates(first_id=1)
         # Warm up outside the figures: one of each background message.
         warm = Person(990_000, "en")
         for n in range(6):
@@ -239,9 +239,12 @@ async def main(args: argparse.Namespace) -> None:
     async with database(args.database_url) as url:
         stderr(f"seeding on {backend(url)}")
         staff_ids = await seed(url, everyone)
+        updates = Updates()  # ids keep rising across loads: the inbox has seen the old ones
         for n, offered in enumerate(loads):
             group = mothers[n * mothers_per_load : (n + 1) * mothers_per_load]
-            results.append(await one_load(url, offered, background, group, staff_ids, args))
+            results.append(
+                await one_load(url, offered, background, group, staff_ids, updates, args)
+            )
         concurrent = settings_for(url, args.concurrent_updates).concurrent_updates
     out = {
         "database": backend(url),

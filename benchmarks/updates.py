@@ -197,6 +197,7 @@ async def drive(
     recorded: dict[tuple[int, int], dict[str, Any]],
     replay: bool,
     timeout: float,
+    step_timeout: float = 600.0,
 ) -> RunFigures:
     """Push every person's updates; each report press waits for the previous answer.
 
@@ -215,12 +216,17 @@ async def drive(
             if step.follows_answer:
                 if previous is not None:
                     try:
-                        await asyncio.wait_for(previous.finished.wait(), timeout)
+                        # Behind a queue of thousands this can take a while: a generous
+                        # limit, so a slow bot shows as slow, not as reports not made.
+                        await asyncio.wait_for(previous.finished.wait(), step_timeout)
                     except TimeoutError:
                         failed += len(steps) - n
                         return
             else:
                 await pacer.slot()
+            if replay and (person.id, n) not in recorded:
+                failed += len(steps) - n  # the bot's run never got this far
+                return
             try:
                 if replay:
                     payload = json.loads(json.dumps(recorded[(person.id, n)]))
@@ -314,7 +320,12 @@ async def run_bot(
         figures = await drive(
             telegram, attribution, everyone, plans, rate, recorded, False, timeout
         )
-        reports = sum(1 for plan in plans for s in plan if s.kind == "report") // REPORT_STEPS
+        reports = sum(  # Done presses actually sent
+            1
+            for person, plan in zip(everyone, plans, strict=True)
+            for n, step in enumerate(plan)
+            if step.build is done and (person.id, n) in recorded
+        )
         # Alerts go out through the outbox; give the delivery worker time to send them.
         staff = set(staff_ids)
         deadline = time.monotonic() + timeout
