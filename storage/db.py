@@ -12,7 +12,7 @@ transaction of its own, as before.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -68,6 +69,10 @@ class Unit:
     # The database went away mid-way: the update is to be handled again later.
     database_failed: bool = False
     closed: bool = False
+    # Marks the update handled; runs in the unit's first commit, which comes before the
+    # first reply. So a reply Telegram has is never sent again by a replay after a
+    # crash, and what the update stored before replying commits together with the mark.
+    finish: Callable[[], Awaitable[object]] | None = None
 
     def joins(self, db: Database) -> bool:
         return self.db is db and not self.closed and asyncio.current_task() is self.task
@@ -79,17 +84,21 @@ class Unit:
 
     async def commit(self) -> None:
         """Make what was done so far durable (or undo it, after a failure)."""
-        if self.closed or not self.session.in_transaction():
+        if self.closed:
             return
-        transaction = self.session.sync_session.get_transaction()
-        if transaction is not None and not transaction.is_active:
-            # A statement already failed (its error is on its way up): what it belonged to
-            # was not stored, and the reply about to go out must still go (a mother must hear
-            # "call 120" even if her report could not be saved).
-            self.failed = True
-        if self.failed:
-            await self.session.rollback()
-        else:
+        if self.session.in_transaction():
+            transaction = self.session.sync_session.get_transaction()
+            if transaction is not None and not transaction.is_active:
+                # A statement already failed (its error is on its way up): what it belonged
+                # to was not stored, and the reply about to go out must still go (a mother
+                # must hear "call 120" even if her report could not be saved).
+                self.failed = True
+            if self.failed:
+                await self.session.rollback()
+        finish, self.finish = self.finish, None
+        if finish is not None:
+            await finish()
+        if self.session.in_transaction():
             await self.session.commit()
 
 
@@ -104,10 +113,38 @@ def current_unit() -> Unit | None:
 
 
 async def commit_before_sending() -> None:
-    """Called before every Bot API request: nothing is confirmed before it is stored."""
+    """Called before every Bot API request: nothing is confirmed before it is stored.
+    A unit that has only read so far has nothing to store and costs no commit."""
     unit = current_unit()
-    if unit is not None:
+    if unit is not None and not unit.database_failed and (
+        unit.finish is not None or unit.session.info.get(_WROTE) or _pending(unit.session)
+    ):
         await unit.commit()
+
+
+_WROTE = "mch_wrote"
+
+
+def _pending(session: AsyncSession) -> bool:
+    sync = session.sync_session
+    return bool(sync.new or sync.dirty or sync.deleted)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_writes(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 class Database:

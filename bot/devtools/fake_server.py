@@ -9,7 +9,7 @@ with SIGKILL; the fake Telegram must outlive it, keep counting what reached
 It prints one JSON line {"port": N, "token": ...} on stdout when ready. Beside
 the Bot API (/bot<token>/<method>) it serves /control/...:
 
-    POST /control/updates {"updates": [...]}   queue updates for getUpdates
+    POST /control/updates {"updates": [...]}   queue updates for getUpdates (numbered here)
     GET  /control/calls?since=N                calls the bot made (with "late" marks)
     POST /control/fail {...}                   FakeTelegram.fail(**body)
     POST /control/chaos {"rate": 0.2, "seed": 1, "late_delay": 1.5}
@@ -84,9 +84,13 @@ class ChaosTelegram(FakeTelegram):
     async def _control_updates(self, request: web.Request) -> web.Response:
         body = await request.json()
         async with self._changed:
+            # Telegram numbers updates as they arrive; so does the fake, or an update a
+            # test built earlier but queued later would fall below the confirmed offset.
+            for update in body["updates"]:
+                update["update_id"] = self.next_update_id()
             self._pending.extend(body["updates"])
             self._changed.notify_all()
-        return web.json_response({"queued": len(body["updates"])})
+        return web.json_response({"queued": [u["update_id"] for u in body["updates"]]})
 
     async def _control_calls(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))

@@ -85,6 +85,8 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
             self.finished(update_id)
 
     async def _older(self, connection: Any, person: int, update_id: int) -> list[InboxUpdate]:
+        if self.db.is_sqlite:
+            return []  # one process: its own per-person lock already keeps the order
         async with self.db.unit(connection) as unit:
             return await inbox.pending_before(unit.session, person, update_id)
 
@@ -104,14 +106,17 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
                     _close(coroutine)
                     return
                 started = True
+                if status is not None:
+                    session = unit.session
+                    unit.finish = lambda: inbox.mark_done(session, update_id)
                 with observe.handling(update):
                     await coroutine
                 if unit.database_failed:
-                    # Left pending: recovery hands it out again once its lease ends.
+                    # Nothing reached the person but the outage answer: left pending,
+                    # recovery hands it out again once its lease ends.
+                    unit.finish = None
                     unit.failed = True
                     return
-                if status is not None:
-                    await inbox.mark_done(unit.session, update_id)
                 self.handled += 1
         finally:
             if not started:

@@ -34,12 +34,16 @@ async def _report_bleeding(fake: FakeApi, mother: Person) -> None:
     as a person reads before tapping (restarts included)."""
     async def step(update: dict, seen: int) -> list:
         await fake.queue(update)
-        return await fake.wait(lambda c: len(calls_to(c, mother.id)) > seen, timeout=90)
+        return await fake.wait(
+            lambda c: len(calls_to(c, mother.id)) > seen, timeout=90, what=f"a reply to {update}"
+        )
 
     calls = await step(mother.says("/report"), 0)
     calls = await step(mother.presses(calls, "Vaginal bleeding"), len(calls_to(calls, mother.id)))
     await step(mother.presses(calls, "Done"), len(calls_to(calls, mother.id)))
-    await fake.wait(lambda c: any("120" in t for t in texts_to(c, mother.id)), timeout=90)
+    await fake.wait(
+        lambda c: any("120" in t for t in texts_to(c, mother.id)), timeout=90, what="120"
+    )
 
 
 async def _writers(fake: FakeApi) -> None:
@@ -75,11 +79,13 @@ async def test_kill_9_while_updates_stream_in_loses_none_and_makes_no_second_rep
                     for w in everyone
                 ),
                 timeout=120,
+                what="every /help answered",
             )
             calls = await fake.wait(
                 lambda c: len([t for t in texts_to(c, STAFF) if "bleeding" in t.lower()])
                 >= len(MOTHERS),
                 timeout=60,
+                what="an alert per mother",
             )
         finally:
             if not work.done():

@@ -115,7 +115,7 @@ class FakeApi:
             r.raise_for_status()
 
     async def wait(
-        self, done: Callable[[list[Call]], bool], *, timeout: float = 60.0
+        self, done: Callable[[list[Call]], bool], *, timeout: float = 60.0, what: str = ""
     ) -> list[Call]:
         deadline = time.monotonic() + timeout
         while True:
@@ -123,7 +123,7 @@ class FakeApi:
             if done(calls):
                 return calls
             if time.monotonic() > deadline:
-                raise AssertionError("the fake Bot API did not see what was expected in time")
+                raise AssertionError(f"the fake Bot API did not see {what or 'it'} in time")
             await asyncio.sleep(0.1)
 
 
