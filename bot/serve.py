@@ -25,7 +25,6 @@ from bot.escalation import escalate_due
 from bot.observability import endpoints
 from bot.processing.intake import Intake, RecordingQueue
 from bot.processing.recovery import Recovery
-from bot.processing.request import RecordingUpdatesRequest
 from bot.processing.spool import Spool
 from bot.runtime import Runtime
 from bot.startup import restartable, retry_until_connected
@@ -69,10 +68,6 @@ class BotService:
         queue = self.application.update_queue
         assert isinstance(queue, RecordingQueue)
         queue.intake, queue.bot = self.intake, self.application.bot
-        self.intake.bot = self.application.bot
-        updates_request = self.application.bot._request[0]  # the getUpdates transport
-        if isinstance(updates_request, RecordingUpdatesRequest):
-            updates_request.intake = self.intake
         self.recovery = Recovery(
             runtime.db,
             queue,

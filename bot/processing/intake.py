@@ -25,7 +25,6 @@ from storage import inbox
 from storage.db import Database, is_database_down
 
 log = logging.getLogger(__name__)
-NEW, SEEN, SPOOLED = "new", "seen", "spooled"
 RECORD_TIMEOUT = 5.0  # longer, and Telegram would think the webhook call failed
 
 
@@ -38,9 +37,6 @@ class Intake:
         self.lease = lease
         self.outage = outage
         self.spool = spool
-        self.bot: Bot | None = None
-        # update_id -> NEW / SEEN / SPOOLED, for updates recorded by a getUpdates batch.
-        self.verdicts: dict[int, str] = {}
 
     async def record(self, update: Update, payload: dict[str, Any] | None = None) -> bool:
         """Store the update; True if it is new (and must be handled), False if a duplicate.
@@ -64,31 +60,6 @@ class Intake:
         await self.outage.answer(bot, update)
         return False
 
-    async def keep_batch(self, payloads: list[dict[str, Any]]) -> None:
-        """A getUpdates batch: recorded in one transaction (or spooled, and everyone in
-        it answered, while the database is down). The verdicts tell the queue which
-        updates to hand on when the Updater puts them."""
-        batch = [p for p in payloads if isinstance(p, dict) and type(p.get("update_id")) is int]
-        received = [inbox.Received(p["update_id"], person_in_payload(p), p) for p in batch]
-        try:
-            async with asyncio.timeout(RECORD_TIMEOUT), self.db.session() as session:
-                new = await inbox.record(session, received, owner=self.owner, lease=self.lease)
-        except Exception as error:
-            if not is_database_down(error):
-                raise
-            log.warning("database unreachable; %s updates kept in the spool", len(batch))
-            for payload in batch:
-                self.spool.append(payload)
-                self.verdicts[payload["update_id"]] = SPOOLED
-            if self.bot is not None:
-                for payload in batch:
-                    update = Update.de_json(payload, self.bot)
-                    if update is not None:
-                        await self.outage.answer(self.bot, update)
-            return
-        for r in received:
-            self.verdicts[r.update_id] = NEW if r.update_id in new else SEEN
-
     async def record_spooled(self, payloads: list[dict[str, Any]]) -> None:
         """Move spooled updates into the inbox, due for handling at once (recovery)."""
         received = [
@@ -108,10 +79,7 @@ class RecordingQueue(asyncio.Queue[object]):
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update) and self.intake is not None and self.bot is not None:
-            verdict = self.intake.verdicts.pop(item.update_id, None)
-            if verdict is None:  # not from a recorded batch: record it on its own
-                verdict = NEW if await self.intake.keep(self.bot, item) else SEEN
-            if verdict != NEW:
+            if not await self.intake.keep(self.bot, item):
                 return  # seen before, or spooled until the database is back
         await super().put(item)
 

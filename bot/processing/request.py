@@ -67,22 +67,3 @@ def _retry_after(body: bytes) -> float | None:
         return None
     return float(value) if isinstance(value, int | float) else None
 
-
-class RecordingUpdatesRequest(HTTPXRequest):
-    """The transport of getUpdates: a batch is recorded in the inbox, in one transaction,
-    before python-telegram-bot's Updater sees it, and so before its next getUpdates
-    confirms the offset. The Updater then queues each update; the queue (intake.py)
-    drops the ones this batch found already recorded or had to spool."""
-
-    intake: Any = None  # bot.processing.intake.Intake, set once the service is built
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        status, body = await super().do_request(*args, **kwargs)
-        if status == 200 and self.intake is not None:
-            try:
-                updates = json.loads(body).get("result")
-            except (ValueError, AttributeError):
-                updates = None
-            if isinstance(updates, list) and updates:
-                await self.intake.keep_batch(updates)
-        return status, body
