@@ -69,9 +69,9 @@ class Unit:
     # The database went away mid-way: the update is to be handled again later.
     database_failed: bool = False
     closed: bool = False
-    # Marks the update handled; runs in the unit's first commit, which comes before the
-    # first reply. So a reply Telegram has is never sent again by a replay after a
-    # crash, and what the update stored before replying commits together with the mark.
+    # Marks the update handled; committed as soon as Telegram has taken the update's first
+    # reply (or at the end). A crash before the reply replays the update cleanly; a
+    # crash in the reply's round trip may repeat that one reply, never lose it.
     finish: Callable[[], Awaitable[object]] | None = None
 
     def joins(self, db: Database) -> bool:
@@ -82,8 +82,9 @@ class Unit:
         if not self.closed and self.session.in_transaction():
             await self.session.rollback()
 
-    async def commit(self) -> None:
-        """Make what was done so far durable (or undo it, after a failure)."""
+    async def commit(self, *, finish: bool = True) -> None:
+        """Make what was done so far durable (or undo it, after a failure); with `finish`,
+        mark the update handled in the same transaction."""
         if self.closed:
             return
         if self.session.in_transaction():
@@ -95,9 +96,9 @@ class Unit:
                 self.failed = True
             if self.failed:
                 await self.session.rollback()
-        finish, self.finish = self.finish, None
-        if finish is not None:
-            await finish()
+        if finish and self.finish is not None:
+            mark, self.finish = self.finish, None
+            await mark()
         if self.session.in_transaction():
             await self.session.commit()
 
@@ -117,8 +118,15 @@ async def commit_before_sending() -> None:
     A unit that has only read so far has nothing to store and costs no commit."""
     unit = current_unit()
     if unit is not None and not unit.database_failed and (
-        unit.finish is not None or unit.session.info.get(_WROTE) or _pending(unit.session)
+        unit.session.info.get(_WROTE) or _pending(unit.session)
     ):
+        await unit.commit(finish=False)
+
+
+async def mark_handled_after_sending() -> None:
+    """Called once Telegram has taken a request: the update counts as handled from now."""
+    unit = current_unit()
+    if unit is not None and not unit.database_failed and unit.finish is not None:
         await unit.commit()
 
 

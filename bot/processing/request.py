@@ -1,5 +1,6 @@
-"""The Bot API transport: commits the update's work before each request, and
-retries a reply that Telegram failed to take.
+"""The Bot API transport: commits the update's work before each request, marks
+the update handled once Telegram took its first reply, and retries a reply
+that Telegram failed to take.
 
 Every reply, button answer and edit goes through here, so "your report is
 saved" can never reach the person before the report is in the database: the
@@ -24,7 +25,7 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
 
-from storage.db import commit_before_sending, current_unit
+from storage.db import commit_before_sending, current_unit, mark_handled_after_sending
 
 log = logging.getLogger(__name__)
 REPLY_ATTEMPTS = 4
@@ -37,6 +38,15 @@ class CommittingRequest(HTTPXRequest):
         await commit_before_sending()
         if current_unit() is None:
             return await super().do_request(*args, **kwargs)
+        status, body = await self._reply(*args, **kwargs)
+        if status < 300:
+            try:
+                await mark_handled_after_sending()
+            except Exception:  # the reply is out; the unit's last commit tries again
+                log.warning("could not mark an update handled after its reply")
+        return status, body
+
+    async def _reply(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         delay = RETRY_FIRST
         for attempt in range(1, REPLY_ATTEMPTS + 1):
             last = attempt == REPLY_ATTEMPTS

@@ -262,10 +262,15 @@ class Person:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return {"update_id": update_id or next_update_id(), "message": message}
 
-    def presses(self, calls: list[Call], label: str) -> dict[str, Any]:
-        """Press the button labelled `label` on the newest keyboard the bot sent them."""
+    def presses(
+        self, calls: list[Call], label: str, *, newest_form: bool = False
+    ) -> dict[str, Any]:
+        """Press the button labelled `label` on the newest keyboard the bot sent them
+        (with `newest_form`, on the newest message, not an edit of an older one)."""
         for call in reversed(calls):
             if not call["ok"] or _chat(call) != self.id:
+                continue
+            if newest_form and call["method"] != "sendMessage":
                 continue
             markup = call["params"].get("reply_markup") or {}
             buttons = [b for row in markup.get("inline_keyboard", []) for b in row]
