@@ -8,6 +8,7 @@ failing later in the middle of a conversation.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.locales import SUPPORTED_LOCALES
+from bot.domain.quiet_hours import QuietHours
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///mch-bot.sqlite3"
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -88,6 +90,11 @@ class Settings(BaseSettings):
     # In webhook mode they are served by the webhook server instead.
     metrics_port: int = Field(default=9090, ge=0, le=65535, alias="METRICS_PORT")
     metrics_listen: str = Field(default="0.0.0.0", alias="METRICS_LISTEN")
+    # A conversation left this long is over: proactive messages stop waiting for it
+    # (RapidPro expires flows after 3 days by default).
+    dialog_expiry_hours: float = Field(default=72.0, gt=0, alias="DIALOG_EXPIRY_HOURS")
+    # Local hours when follow-up messages and non-urgent broadcasts are held, not sent.
+    quiet_hours: str = Field(default="21:00-08:00", alias="QUIET_HOURS")
 
     @field_validator("database_url")
     @classmethod
@@ -111,6 +118,12 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("must be an IANA time zone such as Asia/Shanghai") from exc
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        QuietHours.parse(value)  # raises ValueError with the reason
         return value
 
     @field_validator("emergency_number")
@@ -170,6 +183,14 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def quiet(self) -> QuietHours:
+        return QuietHours.parse(self.quiet_hours)
+
+    @property
+    def dialog_expiry(self) -> timedelta:
+        return timedelta(hours=self.dialog_expiry_hours)
 
     @property
     def uses_webhook(self) -> bool:

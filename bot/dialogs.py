@@ -9,7 +9,7 @@ person was, with everything already entered.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,3 +45,22 @@ async def clear(session: AsyncSession, user_id: int) -> bool:
         return False
     await session.delete(row)
     return True
+
+
+def expired(updated_at: datetime, now: datetime, expiry: timedelta) -> bool:
+    """A dialog untouched for longer than the expiry is over (RapidPro's flow expiry)."""
+    return now - updated_at >= expiry
+
+
+async def in_conversation(
+    session: AsyncSession, user_id: int, now: datetime, expiry: timedelta
+) -> bool:
+    """Whether the person is mid-conversation, so a proactive message must wait.
+
+    Scheduled follow-ups and broadcasts ask this before sending: a message that
+    arrives between a question and its answer would cut the conversation (and
+    its buttons would replace the ones she is about to press). An abandoned
+    dialog stops holding messages once it has expired.
+    """
+    row = await session.get(Dialog, user_id)
+    return row is not None and not expired(row.updated_at, now, expiry)

@@ -27,8 +27,12 @@ async def enqueue(
     now: datetime,
     reply_markup: dict[str, Any] | None = None,
     alert_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> Outbox | None:
-    """Queue one sendMessage; returns None if this dedupe key is already queued."""
+    """Queue one sendMessage; returns None if this dedupe key is already queued.
+
+    `not_before` holds the message until then (quiet hours, a scheduled time).
+    """
     existing = await session.exec(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key))
     if existing.first() is not None:
         return None
@@ -42,7 +46,7 @@ async def enqueue(
         alert_id=alert_id,
         payload=payload,
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=not_before or now,
     )
     session.add(row)
     return row
