@@ -14,7 +14,7 @@ import sys
 
 from bot import coverage_cli, rules_cli
 from bot.cli_locale import cli_translator
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, reveal
 from bot.i18n import Translator
 
 
@@ -52,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
     _ = cli_translator().gettext
     settings = _settings()
     configure_logging(settings, level=logging.DEBUG if args.verbose else None)
-    if not settings.telegram_bot_token:
+    if not reveal(settings.bot_token):
         print(no_token_text(cli_translator()), file=sys.stderr)
         return 2
 

@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.config import reveal
 from bot.context import BotContext
 from bot.handlers import (
     alert_buttons,
@@ -59,7 +60,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .application_class(application_class)
-        .token(settings.telegram_bot_token or FAKE_TOKEN)
+        .token(reveal(settings.bot_token) or FAKE_TOKEN)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.removesuffix("/bot") + "/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))

@@ -162,24 +162,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
         # Without the secret anyone who can reach the URL could post updates as anyone.
-        if self.webhook_url is not None and not self.webhook_secret:
+        if self.webhook_url is not None and not reveal(self.webhook_token):
             raise ValueError(
                 "WEBHOOK_SECRET is required when WEBHOOK_URL is set "
                 "(1-256 characters of A-Z a-z 0-9 _ -)"
             )
         return self
-    # Transitional: bot/app.py and bot/serve.py still read these two names as plain
-    # strings. Remove both properties once they call reveal(settings.bot_token) and
-    # reveal(settings.webhook_token). A copy made with model_copy(update=...) (the test
-    # harness) keeps its plain value in __dict__, which is read first.
-    @property
-    def telegram_bot_token(self) -> str | None:
-        return self.__dict__.get("telegram_bot_token") or reveal(self.bot_token)
-
-    @property
-    def webhook_secret(self) -> str | None:
-        return self.__dict__.get("webhook_secret") or reveal(self.webhook_token)
-
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

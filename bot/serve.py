@@ -20,6 +20,7 @@ from telegram.ext import Application
 from bot import delivery, retention
 from bot.app import OUTAGE_KEY, build_application
 from bot.commands import publish_commands
+from bot.config import reveal
 from bot.delivery import DeliveryWorker
 from bot.escalation import escalate_due
 from bot.observability import endpoints
@@ -91,14 +92,16 @@ class BotService:
         await self.recovery.start()
         if self.webhook:
             assert settings.webhook_url is not None
-            web_app = make_web_app(app, settings.webhook_url, settings.webhook_secret, self.intake)
+            web_app = make_web_app(
+                app, settings.webhook_url, reveal(settings.webhook_token), self.intake
+            )
             endpoints.add_routes(web_app, self.runtime, self.delivery)
             self._web = await start_web_server(
                 web_app, settings.webhook_listen, settings.webhook_port
             )
             await app.bot.set_webhook(
                 settings.webhook_url,
-                secret_token=settings.webhook_secret,
+                secret_token=reveal(settings.webhook_token),
                 max_connections=settings.webhook_max_connections,
                 allowed_updates=Update.ALL_TYPES,
             )

@@ -20,7 +20,7 @@ def test_defaults() -> None:
     assert settings.default_locale == "zh_Hans"
     assert settings.timezone == "Asia/Shanghai"
     assert settings.emergency_number == "120"
-    assert settings.telegram_bot_token is None
+    assert settings.bot_token is None
     assert not settings.uses_webhook
 
 

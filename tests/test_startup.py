@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import pytest
+from pydantic import SecretStr
 from telegram.error import InvalidToken, NetworkError, TimedOut
 
 from bot.config import Settings
@@ -113,7 +114,7 @@ async def test_the_real_bot_starts_once_telegram_answers_again(settings: Setting
             settings.model_copy(
                 update={
                     "telegram_api_base_url": telegram.base_url,
-                    "telegram_bot_token": telegram.token,
+                    "bot_token": SecretStr(telegram.token),
                 }
             )
         )

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.clock import Clock
@@ -119,14 +120,14 @@ class BotHarness:
     def _worker_settings(self) -> Settings:
         update: dict[str, Any] = {
             "telegram_api_base_url": self.telegram.base_url,
-            "telegram_bot_token": self.telegram.token,
+            "bot_token": SecretStr(self.telegram.token),
             "metrics_port": 0,  # many workers in one test run: no fixed port
         }
         if self.webhook:
             port = free_port()
             update |= {
                 "webhook_url": f"http://127.0.0.1:{port}/telegram/webhook",
-                "webhook_secret": "harness-secret",
+                "webhook_token": SecretStr("harness-secret"),
                 "webhook_listen": "127.0.0.1",
                 "webhook_port": port,
             }
