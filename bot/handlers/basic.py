@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 
 from bot.access import active_staff, is_admin
@@ -12,6 +12,7 @@ from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS, publish_personal_comman
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat
+from bot.domain.small_talk import SmallTalk, small_talk
 from bot.handlers.guide import topics_button
 from bot.keyboards import LANGUAGE_CALLBACK, language_keyboard, main_menu
 from storage.users import set_locale
@@ -112,6 +113,60 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     await query.edit_message_reply_markup(language_keyboard(locale))
     # The menu again, so its labels follow the new language.
     await send_to_chat(update, context, await help_for(context), main_menu(context.tr))
+
+
+async def small_talk_answer(update: Update, context: BotContext) -> bool:
+    """ "你好", "hi", "谢谢", "thanks": a kind word and the menu, not "I did not understand"."""
+    message = update.effective_message
+    kind = small_talk(message.text) if message is not None and message.text else None
+    if kind is None:
+        return False
+    _ = context.tr.gettext
+    if kind is SmallTalk.GREETING:
+        text = _(
+            "Hello! I am the maternal and child health assistant. Choose from the menu below "
+            "or type your question; /help lists everything I can do."
+        )
+    else:
+        text = _(
+            "You are welcome! Look after yourself. The menu below is here whenever you need it."
+        )
+    await send_to_chat(update, context, text, main_menu(context.tr))
+    return True
+
+
+def _is_media(message: Message) -> bool:
+    return any(
+        (
+            message.voice,
+            message.audio,
+            message.video_note,
+            message.video,
+            message.photo,
+            message.sticker,
+            message.animation,
+            message.document,
+        )
+    )
+
+
+async def media_hint(update: Update, context: BotContext) -> bool:
+    """A voice note, photo or sticker cannot be read: ask for words, and give the number."""
+    message = update.effective_message
+    if message is None or message.text or not _is_media(message):
+        return False
+    _ = context.tr.gettext
+    number = context.runtime.settings.emergency_number
+    text = (
+        _(
+            "I can only read typed messages. Please type your question or answer in words, "
+            "or use the menu."
+        )
+        + "\n"
+        + _("In an emergency call {number} at once.").format(number=number)
+    )
+    await send_to_chat(update, context, text, main_menu(context.tr))
+    return True
 
 
 async def unknown(update: Update, context: BotContext) -> None:

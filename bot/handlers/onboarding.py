@@ -138,9 +138,10 @@ async def ask_consent(update: Update, context: BotContext, state: DialogState) -
         [
             _("<b>Before we start: your consent</b>"),
             _(
-                "<b>What I collect:</b> whether you are pregnant or have children under 7, "
-                "your due date or your children's birth dates, your community, your phone "
-                "number if you share it, and the health reports you send."
+                "<b>What I collect:</b> your name as Telegram gives it (your first name, and "
+                "your last name if you set one), whether you are pregnant or have children "
+                "under 7, your due date or your children's birth dates, your community, your "
+                "phone number if you share it, and the health reports you send."
             ),
             _(
                 "<b>Why:</b> so the bot can give advice for your stage and your community "
