@@ -88,7 +88,7 @@ async def test_a_worker_who_chose_their_name_is_named_in_english(harness: BotHar
 async def test_introduce_is_for_staff_only(harness: BotHarness) -> None:
     await world(harness, "en")
     reply = await harness.user(MOTHER, language_code="en").send("/introduce")
-    assert "for community health workers" in reply.text
+    assert "This is for community health workers" in reply.text
     assert reply.messages[0].inline_buttons == []
 
 

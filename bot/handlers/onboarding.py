@@ -149,7 +149,7 @@ async def ask_consent(update: Update, context: BotContext, state: DialogState) -
                 "dangerous."
             ),
             _(
-                "<b>Who sees it:</b> only the community health staff assigned to your "
+                "<b>Who sees it:</b> only the community health workers assigned to your "
                 "community (and their supervisor when an alert needs escalating)."
             ),
             _(
