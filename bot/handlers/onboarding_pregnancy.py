@@ -167,6 +167,10 @@ async def confirm_pressed(
             "pregnancy_outcome": None,
         },
     )
+    if state.data.get("editing") and not state.data.get("ask_colour"):
+        # Correcting the dates does not change the colour her doctor gave (🎨 in /me does).
+        await advance(update, context, state, Section.PREGNANCY)
+        return
     await go(update, context, state, COLOUR)
 
 
