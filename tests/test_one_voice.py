@@ -113,3 +113,10 @@ def test_english_has_one_name_for_community_staff() -> None:
 def test_the_guard_catches_each_variant(text: str, pattern: re.Pattern[str]) -> None:
     assert pattern.search(text)
     assert not pattern.search("社区医务人员 / your community health worker")
+
+
+def test_english_texts_hold_no_chinese_but_the_language_name() -> None:
+    """An English reader never meets a Chinese word, except 中文 on the language switch."""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    found = [msgid for msgid, text in catalog_texts("en") if cjk.search(text.replace("中文", ""))]
+    assert found == []

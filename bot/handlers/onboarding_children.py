@@ -41,7 +41,7 @@ async def ask_birth(update: Update, context: BotContext, state: DialogState) -> 
     if count:
         text = _("Type the birth date of your next child, for example 2024-06-01.")
     else:
-        text = _("Type your child's birth date, for example 2024-06-01 or 2024年6月1日.")
+        text = _("Type your child's birth date, for example 2024-06-01.")
     await send(update, context, text)
 
 
