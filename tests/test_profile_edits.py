@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from bot.devtools.harness import BotHarness
+from bot.devtools.harness import BotHarness, ChatUser, Reply
 from storage.models import Child, Profile, ProfileChange
 from tests import factories
 
@@ -25,6 +25,12 @@ async def child_of(harness: BotHarness, user_id: int) -> Child:
     async with harness.runtime.db.session() as session:
         [child] = (await session.exec(select(Child).where(Child.user_id == user_id))).all()
     return child
+
+
+async def child_menu(parent: ChatUser) -> Reply:
+    """/me, then the edit button of the factory's first child."""
+    await parent.send("/me")
+    return await parent.press("✏️ child1")
 
 
 async def test_a_parent_is_not_offered_pregnancy_fields(harness: BotHarness) -> None:
@@ -54,8 +60,7 @@ async def test_a_childs_name_and_birth_date_are_corrected_in_english(harness: Bo
     await factories.community(harness.runtime.db)
     await factories.parent(harness.runtime.db, 702, [date(2025, 3, 1)], locale="en")
     parent = harness.user(702, language_code="en")
-    await parent.send("/me")
-    menu = await parent.press("✏️ child1")
+    menu = await child_menu(parent)
     assert "What would you like to change?" in menu.text
     assert menu.buttons == ["✏️ Name", "📅 Birth date", "❌ Remove child1"]
     await parent.press("📅 Birth date")
@@ -63,8 +68,7 @@ async def test_a_childs_name_and_birth_date_are_corrected_in_english(harness: Bo
     assert "Saved: child1, born April 2, 2025." in saved.text
     assert (await child_of(harness, 702)).birth_date == date(2025, 4, 2)
 
-    await parent.send("/me")
-    await parent.press("✏️ child1")
+    await child_menu(parent)
     await parent.press("✏️ Name")
     saved = await parent.send("Mimi")
     assert "Saved: Mimi" in saved.text
@@ -80,8 +84,7 @@ async def test_a_childs_birth_date_is_corrected_in_chinese(harness: BotHarness) 
     await factories.community(harness.runtime.db)
     await factories.parent(harness.runtime.db, 703, [date(2025, 3, 1)], locale="zh_Hans")
     parent = harness.user(703, language_code="zh-hans")
-    await parent.send("/me")
-    menu = await parent.press("✏️ child1")
+    menu = await child_menu(parent)
     assert "您想修改什么" in menu.text
     await parent.press("📅 出生日期")
     wrong = await parent.send("2030-01-01")  # a future date is refused, the question stays
