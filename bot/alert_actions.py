@@ -21,7 +21,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import alerts
+from bot import alerts, looked_after
 from bot.access import active_staff, is_admin, staff_communities
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
@@ -97,6 +97,9 @@ async def acknowledge(
     session.add(audit(actor_id, "alert_ack", alert.user_id, now, alert_id=alert_id))
     metrics.observe_first_ack(alert.level, alert.created_at, now)
     await refresh_copies(session, alert, "ack", now, settings, catalogs)
+    await looked_after.tell_the_person(
+        session, alert, actor_id, "acknowledged", now, settings, catalogs
+    )
     return Outcome("done", alert)
 
 
@@ -135,6 +138,10 @@ async def mark_contacted(
         session.add(audit(actor_id, "alert_ack", alert.user_id, now, alert_id=alert_id))
         metrics.observe_first_ack(alert.level, alert.created_at, now)
     await refresh_copies(session, alert, "contacted", now, settings, catalogs)
+    # One notice covers both when the press took an open alert straight to contacted.
+    await looked_after.tell_the_person(
+        session, alert, actor_id, "contacted", now, settings, catalogs
+    )
     return Outcome("done", alert)
 
 

@@ -25,6 +25,7 @@ from bot.handlers import (
     basic,
     clinic,
     guide,
+    introduce,
     invites,
     onboarding,
     profile,
@@ -101,6 +102,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("due", staff_tools.show_due, filters=private))
     app.add_handler(CommandHandler("export", staff_tools.export_ledger, filters=private))
     app.add_handler(CommandHandler("note", staff_tools.note_command, filters=private))
+    app.add_handler(CommandHandler("introduce", introduce.introduce_command, filters=private))
 
     app.add_handler(CallbackQueryHandler(basic.language_chosen, pattern=f"^{LANGUAGE_CALLBACK}"))
     app.add_handler(CallbackQueryHandler(steps.on_callback, pattern=rf"^{steps.PREFIX}:"))
@@ -111,6 +113,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(
         CallbackQueryHandler(alert_buttons.on_callback, pattern=rf"^{alert_buttons.PREFIX}:")
     )
+    app.add_handler(CallbackQueryHandler(introduce.on_callback, pattern=rf"^{introduce.PREFIX}:"))
     app.add_handler(
         CallbackQueryHandler(staff_tools.on_callback, pattern=rf"^{staff_tools.PREFIX}:")
     )

@@ -16,8 +16,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from bot.domain.clinics import Place, PlaceType, RankedPlace, places_in_district, rank_places
+from bot.domain.clinics import (
+    Place,
+    PlaceType,
+    RankedPlace,
+    district_key,
+    places_in_district,
+    rank_places,
+)
 from bot.domain.opening_hours import parse_opening_hours
+from storage import communities as community_store
 from storage import places as place_store
 from storage.db import Database
 from storage.models import Place as PlaceRow
@@ -34,6 +42,10 @@ PREGNANT_EMERGENCY_TYPES = frozenset(
     {PlaceType.EMERGENCY_MIDWIFERY, PlaceType.MATERNITY_HOSPITAL, PlaceType.FEVER_CLINIC}
 )
 PREGNANT_EMERGENCY_PREFER = frozenset({PlaceType.EMERGENCY_MIDWIFERY})
+CHILD_PREFER = frozenset({PlaceType.PAEDIATRIC_FEVER_CLINIC})
+# Beyond this, the nearest place is probably not in the person's area (a location far
+# outside the list's city, or a list of another city): the answer says so.
+FAR_METRES = 50_000
 
 
 @dataclass(frozen=True)
@@ -64,10 +76,11 @@ class Search:
     prefer_types: frozenset[str] = frozenset()
 
     @classmethod
-    def for_person(cls, *, pregnant_emergency: bool) -> Search:
+    def for_person(cls, *, pregnant_emergency: bool, child: bool = False) -> Search:
         if pregnant_emergency:
             return cls(PREGNANT_EMERGENCY_TYPES, PREGNANT_EMERGENCY_PREFER)
-        return cls(FEVER_TYPES)
+        # A child (an infant above all) is best seen at a children's fever clinic.
+        return cls(FEVER_TYPES, CHILD_PREFER if child else frozenset())
 
 
 # --- rows <-> places -------------------------------------------------------------------------
@@ -237,10 +250,48 @@ def district_choices(directory: Directory, types: Collection[str]) -> list[Distr
     return [DistrictChoice(name, first_place[name]) for name in sorted(first_place)]
 
 
-def district_named(directory: Directory, text: str) -> str | None:
-    """The district a person typed, if it is one of the list's districts."""
-    wanted = " ".join(text.split()).casefold()
+@dataclass(frozen=True)
+class DistrictNames:
+    """Districts in both languages, where the community list names them (zh, en).
+
+    The clinic list names each district once, as published (usually in Chinese); the
+    community list has both spellings, so a reader sees hers and may type either.
+    """
+
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    def shown(self, district: str, locale: str) -> str:
+        """The district in `locale` when known, else as the clinic list spells it."""
+        key = district_key(district)
+        for zh, en in self.pairs:
+            if key in (district_key(zh), district_key(en)):
+                return zh if locale == "zh_Hans" else en
+        return district
+
+    def spellings(self, district: str) -> set[str]:
+        """Every compared form of the district: its own, and its pair's if known."""
+        keys = {district_key(district)}
+        for zh, en in self.pairs:
+            pair = {district_key(zh), district_key(en)}
+            if keys & pair:
+                keys |= pair
+        return keys
+
+
+async def district_names(db: Database) -> DistrictNames:
+    async with db.session() as session:
+        return DistrictNames(tuple(await community_store.districts(session)))
+
+
+def district_named(
+    directory: Directory, text: str, names: DistrictNames | None = None
+) -> str | None:
+    """The list's district a person typed, in either language, with or without 区/District."""
+    wanted = district_key(text)
+    if not wanted:
+        return None
+    names = names or DistrictNames()
     for place in directory.places:
-        if " ".join(place.district.split()).casefold() == wanted:
+        if wanted in names.spellings(place.district):
             return place.district
     return None

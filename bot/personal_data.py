@@ -161,7 +161,10 @@ COLUMNS: dict[str, str] = {
         for c in ("id", "subject_user_id", "alert_id", "text", "created_at")
     },
     "notes.staff_id": ERASED_ID,
-    **{f"staff.{c}": ERASED_ROW for c in ("user_id", "role", "display_name", "active")},
+    **{
+        f"staff.{c}": ERASED_ROW
+        for c in ("user_id", "role", "display_name", "active", "introduce_as")
+    },
     "staff.created_at": ERASED_ROW,
     "staff_communities.staff_id": ERASED_ROW,
     "staff_communities.community_code": ERASED_ROW,

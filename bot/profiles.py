@@ -110,6 +110,37 @@ async def add_child(
     return child
 
 
+async def correct_child(
+    session: AsyncSession,
+    user_id: int,
+    child_id: int,
+    changes: dict[str, Any],
+    now: datetime,
+) -> Child | None:
+    """Correct a child's `birth_date` or `nickname`, keeping the old value in the history.
+
+    None if the child is not this parent's (a stale or forged button)."""
+    child = await session.get(Child, child_id)
+    if child is None or child.user_id != user_id:
+        return None
+    for field, value in changes.items():
+        if field not in ("birth_date", "nickname") or getattr(child, field) == value:
+            continue
+        session.add(
+            ProfileChange(
+                user_id=user_id,
+                field=f"child_{field}",
+                old_value=_text(getattr(child, field)),
+                new_value=_text(value),
+                changed_by=user_id,
+                changed_at=now,
+            )
+        )
+        setattr(child, field, value)
+    session.add(child)
+    return child
+
+
 async def remove_child(session: AsyncSession, user_id: int, child_id: int, now: datetime) -> bool:
     child = await session.get(Child, child_id)
     if child is None or child.user_id != user_id:

@@ -167,6 +167,9 @@ class Staff(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=100)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # How the people whose alerts they take are told who looks after them:
+    # "name" (display_name) or "role"; None until they choose, which means the role.
+    introduce_as: str | None = Field(default=None, max_length=8)
 
 
 class StaffCommunity(SQLModel, table=True):

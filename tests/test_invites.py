@@ -36,7 +36,7 @@ async def test_an_invite_is_redeemed_once(communities: BotHarness) -> None:
     payload = await _invite(communities, "/invite staff DC01 DC02")
     worker = communities.user(801, language_code="en")
     reply = await worker.send(f"/start {payload}")
-    assert "You are now community health staff" in reply.text
+    assert "You are now community health worker" in reply.text
     assert "Xingfu Community" in reply.text and "Heping Community" in reply.text
     async with communities.runtime.db.session() as session:
         staff = await session.get(Staff, 801)

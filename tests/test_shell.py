@@ -95,3 +95,17 @@ def test_the_shells_own_labels_follow_a_chinese_terminal(tmp_path: Path) -> None
     assert "（发给用户 1001）" in result.stdout
     assert "（现在以用户 2001 的身份对话）" in result.stdout
     assert "Your report is saved" in result.stdout  # the bot still speaks her language
+
+
+def test_the_mother_is_told_in_the_shell_when_her_alert_is_taken(tmp_path: Path) -> None:
+    """The walkthrough's last step: the staff member acknowledges; she hears who took it."""
+    script = [*WALKTHROUGH[: WALKTHROUGH.index("/as 1001") + 1], "1"]  # 1: ✅ Acknowledge
+    result = run_shell(tmp_path, script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    taken = out.index("(notice) You took this alert")
+    after = out[taken:]
+    assert "(to user 2001)" in after
+    notice = after[after.index("(to user 2001)") :]
+    assert "Looking after you: your community health worker." in notice
+    assert out.count("Looking after you: your community health worker. They will") == 1

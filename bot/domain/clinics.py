@@ -7,6 +7,7 @@ now, so ranking puts "open now" before distance and says when a closed place ope
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -122,11 +123,11 @@ def places_in_district(
 
     Open ones first, then by name; ``n`` None means all of them.
     """
-    wanted = _district_key(district)
+    wanted = district_key(district)
     ranked = [
         assess(place, at, None, tz)
         for place in _of_types(places, types)
-        if _district_key(place.district) == wanted
+        if district_key(place.district) == wanted
     ]
     ranked.sort(key=lambda item: (not item.open_now, item.place.name, item.place.id))
     return ranked if n is None else ranked[: max(n, 0)]
@@ -137,5 +138,14 @@ def districts(places: Iterable[Place], types: Collection[str] | None = None) -> 
     return sorted({place.district for place in _of_types(places, types)})
 
 
-def _district_key(district: str) -> str:
-    return " ".join(district.split()).casefold()
+# Endings people leave out when they type a district ("东城" for 东城区, "Dongcheng").
+_DISTRICT_ENDINGS = ("district", "county", "新区", "区", "县")
+
+
+def district_key(district: str) -> str:
+    """A district's name as compared: case, spaces, full-width forms and the ending ignored."""
+    key = "".join(unicodedata.normalize("NFKC", district).casefold().split())
+    for ending in _DISTRICT_ENDINGS:
+        if key.endswith(ending) and len(key) > len(ending):
+            return key[: -len(ending)]
+    return key

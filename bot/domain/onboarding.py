@@ -31,3 +31,22 @@ def next_section(done: Section, *, pregnant: bool, parent: bool, editing: bool) 
         return None
     index = order.index(done)
     return order[index + 1] if index + 1 < len(order) else None
+
+
+def resume_section(
+    *, pregnant: bool, parent: bool, has_due_date: bool, has_children: bool, has_community: bool
+) -> Section:
+    """The first section a consenting person has not finished, from what she already saved.
+
+    /stop ends the conversation, so on /start her place is read back from her profile:
+    nothing she confirmed is asked again (not the language, not the consent).
+    """
+    if not (pregnant or parent):
+        return Section.ROLE
+    if pregnant and not has_due_date:
+        return Section.PREGNANCY
+    if parent and not has_children:
+        return Section.CHILDREN
+    if not has_community:
+        return Section.COMMUNITY
+    return Section.PHONE

@@ -279,3 +279,36 @@ def next_closing(hours: OpeningHours, at: datetime, tz: tzinfo = DEFAULT_TZ) -> 
         if start <= now < end:
             return None if end >= horizon else _aware(end, tz)
     return None
+
+
+# --- describing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayGroup:
+    """Consecutive weekdays (0 = Monday) that share the same hours, for showing to a reader.
+
+    The stored text ("Mo-Sa 08:00-17:00; Su off") is the admin's spelling; a reader sees
+    the groups in her own language (bot/handlers/clinic_text.py renders them).
+    """
+
+    first: int
+    last: int
+    intervals: tuple[Interval, ...]  # empty: closed on these days
+
+
+def day_groups(hours: OpeningHours) -> list[DayGroup]:
+    """The week from Monday, runs of days with identical hours merged."""
+    groups: list[DayGroup] = []
+    for index, intervals in enumerate(hours.days):
+        if groups and groups[-1].intervals == intervals and groups[-1].last == index - 1:
+            groups[-1] = DayGroup(groups[-1].first, index, intervals)
+        else:
+            groups.append(DayGroup(index, index, intervals))
+    return groups
+
+
+def clock(minutes: int) -> str:
+    """Minutes after midnight as HH:MM on a 24-hour clock (a range past midnight wraps)."""
+    minutes %= MINUTES_PER_DAY
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

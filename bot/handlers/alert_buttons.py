@@ -17,6 +17,7 @@ from bot import alert_actions, escalation
 from bot.alert_actions import Outcome
 from bot.context import BotContext
 from bot.handlers import staff_tools
+from storage.models import Staff
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ async def on_callback(update: Update, context: BotContext) -> None:
             if outcome.code == "already"
             else ""
         )
+        staff = await session.get(Staff, actor)
+        # The first time, say how the person was told of them and how to change it.
+        unintroduced = staff is not None and staff.introduce_as is None
     if outcome.code == "denied":
         # Ids of people stay out of the logs; the refusal itself is worth seeing.
         log.warning("alert button %s refused for alert %s", action, alert_id)
@@ -72,7 +76,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
         assert outcome.alert is not None
         await staff_tools.start_note(update, context, outcome.alert.user_id, alert_id)
         return
-    await query.answer(_answer(context, action, outcome, who), show_alert=outcome.code == "denied")
+    answer = _answer(context, action, outcome, who)
+    if action in ("ack", "contacted") and outcome.code == "done" and unintroduced:
+        answer += " " + _("They were told your role, not your name: /introduce to change that.")
+    await query.answer(answer, show_alert=outcome.code == "denied")
 
 
 def _answer(context: BotContext, action: str, outcome: Outcome, who: str) -> str:

@@ -24,14 +24,14 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot import clinics, dialogs
-from bot.clinics import Directory, Search
+from bot import clinics, dialogs, profiles
+from bot.clinics import Directory, DistrictNames, Search
 from bot.context import BotContext
 from bot.conversation.chat import chat_id_of as _chat_id
 from bot.conversation.chat import send_to_chat as _send
 from bot.dialogs import DialogState
 from bot.domain.clinics import RankedPlace
-from bot.domain.intents import detect_fever_intent
+from bot.domain.intents import read_signals
 from bot.handlers.clinic_text import PREGNANT_EMERGENCY, render_answer
 from bot.keyboards import main_menu
 
@@ -42,10 +42,24 @@ PREFIX = "cl"
 WHERE = "where"  # the one step: waiting for a location or a district
 PAGE_SIZE = 8
 FEVER = "f"  # the modes (and PREGNANT_EMERGENCY) are short: they travel in callback_data
+CHILD = "c"  # a fever in a child: children's fever clinics first
+MODES = (FEVER, CHILD, PREGNANT_EMERGENCY)
 
 
 def _search(mode: str) -> Search:
-    return Search.for_person(pregnant_emergency=mode == PREGNANT_EMERGENCY)
+    return Search.for_person(pregnant_emergency=mode == PREGNANT_EMERGENCY, child=mode == CHILD)
+
+
+async def _fever_mode(context: BotContext, about_a_child: bool = False) -> str:
+    """CHILD when the fever is a child's: the message says so, or she is a parent and not
+    pregnant (so the fever she asks about is most likely her child's)."""
+    if about_a_child:
+        return CHILD
+    async with context.runtime.db.session() as session:
+        profile = await profiles.get_profile(session, context.account.id)
+    if profile is not None and profile.consent == "given" and profile.parent:
+        return FEVER if profile.pregnant else CHILD
+    return FEVER
 
 
 def _emergency_line(context: BotContext) -> str:
@@ -89,7 +103,9 @@ def _button(label: str, *parts: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data)
 
 
-def _district_keyboard(directory: Directory, mode: str, page: int) -> InlineKeyboardMarkup | None:
+def _district_keyboard(
+    directory: Directory, mode: str, page: int, names: DistrictNames, locale: str
+) -> InlineKeyboardMarkup | None:
     choices = clinics.district_choices(directory, _search(mode).types)
     if not choices:
         return None
@@ -97,7 +113,10 @@ def _district_keyboard(directory: Directory, mode: str, page: int) -> InlineKeyb
     page = min(max(page, 0), pages - 1)
     shown = choices[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     rows = [
-        [_button(choice.name, "d", mode, choice.key) for choice in shown[i : i + 2]]
+        [
+            _button(names.shown(choice.name, locale), "d", mode, choice.key)
+            for choice in shown[i : i + 2]
+        ]
         for i in range(0, len(shown), 2)
     ]
     paging = []
@@ -150,7 +169,8 @@ async def ask_where(
         f"{intro}\n\n{question}" if intro else question,
         _location_keyboard(context),
     )
-    keyboard = _district_keyboard(directory, mode, 0)
+    names = await clinics.district_names(runtime.db)
+    keyboard = _district_keyboard(directory, mode, 0, names, context.tr.locale)
     if keyboard is not None:
         await _send(update, context, _("Or choose your district:"), keyboard)
 
@@ -162,25 +182,29 @@ async def offer_clinic_directions(
 
     With ``pregnant_emergency`` the answer lists emergency midwifery institutions first.
     """
-    await ask_where(update, context, mode=PREGNANT_EMERGENCY if pregnant_emergency else FEVER)
+    mode = PREGNANT_EMERGENCY if pregnant_emergency else await _fever_mode(context)
+    await ask_where(update, context, mode=mode)
 
 
 async def clinic_command(update: Update, context: BotContext) -> None:
     """/clinic and the menu button."""
-    await ask_where(update, context)
+    await ask_where(update, context, mode=await _fever_mode(context))
 
 
 async def fever_text(update: Update, context: BotContext) -> bool:
     """Free text about a fever: the way to a fever clinic (router FREE_TEXT)."""
     message = update.effective_message
-    if message is None or not message.text or not detect_fever_intent(message.text):
+    if message is None or not message.text:
+        return False
+    signals = read_signals(message.text)
+    if not signals.fever:
         return False
     _ = context.tr.gettext
     intro = _(
         "With a fever, the place to go is a hospital <b>fever clinic</b>, not a massage "
         "or tuina venue. To tell your community health worker how your child is, send /report."
     )
-    await ask_where(update, context, intro=intro)
+    await ask_where(update, context, mode=await _fever_mode(context, signals.child), intro=intro)
     return True
 
 
@@ -192,7 +216,7 @@ async def location_without_dialog(update: Update, context: BotContext) -> bool:
     message = update.effective_message
     if message is None or message.location is None:
         return False
-    await _answer_location(update, context, FEVER)
+    await _answer_location(update, context, await _fever_mode(context))
     return True
 
 
@@ -206,7 +230,8 @@ async def on_flow_message(update: Update, context: BotContext, state: DialogStat
         await _answer_location(update, context, mode)
         return
     directory = await clinics.load_directory(context.runtime.db)
-    district = clinics.district_named(directory, message.text or "")
+    names = await clinics.district_names(context.runtime.db)
+    district = clinics.district_named(directory, message.text or "", names)
     await _finish_dialog(context)
     if district is not None:
         await _answer_district(update, context, directory, district, mode)
@@ -232,20 +257,24 @@ async def on_callback(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     _ = context.tr.gettext
     _prefix, action, mode, value = [*query.data.split(":", 3), "", "", ""][:4]
-    if mode not in (FEVER, PREGNANT_EMERGENCY) or action not in ("p", "d"):
+    if mode not in MODES or action not in ("p", "d"):
         await query.answer()
         return
     directory = await clinics.load_directory(context.runtime.db)
     if action == "p":
         await query.answer()
         page = int(value) if value.isdigit() else 0
-        await query.edit_message_reply_markup(_district_keyboard(directory, mode, page))
+        names = await clinics.district_names(context.runtime.db)
+        await query.edit_message_reply_markup(
+            _district_keyboard(directory, mode, page, names, context.tr.locale)
+        )
         return
     place = directory.place(value)
     if place is None:
         # The list was replaced since the buttons were sent.
         await query.answer(_("The list has been updated; please choose again."))
-        keyboard = _district_keyboard(directory, mode, 0)
+        names = await clinics.district_names(context.runtime.db)
+        keyboard = _district_keyboard(directory, mode, 0, names, context.tr.locale)
         if keyboard is None:
             await _say_no_list(update, context)
         else:
@@ -289,7 +318,8 @@ async def _answer_district(
     ranked = clinics.in_district(
         directory, district, runtime.clock.now(), runtime.settings.zone, _search(mode)
     )
-    name = html.escape(district)
+    names = await clinics.district_names(runtime.db)
+    name = html.escape(names.shown(district, context.tr.locale))
     heading = (
         _("Emergency midwifery institutions and hospitals in {district}")
         if mode == PREGNANT_EMERGENCY

@@ -10,12 +10,13 @@ import functools
 import html
 from datetime import datetime
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 
-from bot.clinics import Directory
+from bot.clinics import FAR_METRES, Directory
 from bot.clinics_import import CONTENT_DIR
 from bot.context import BotContext
 from bot.domain.clinics import PlaceType, RankedPlace
+from bot.domain.opening_hours import MINUTES_PER_DAY, Interval, OpeningHours, clock, day_groups
 from bot.domain.validation_text import explain, load_validation_texts
 from bot.i18n import N_, format_day
 
@@ -55,6 +56,19 @@ def render_answer(
         lines += ["", _("I have no place of this kind in the list for that area.")]
     elif not ranked[0].open_now:
         lines += ["", _("None of these is open right now; each shows when it opens.")]
+    nearest = ranked[0].distance_m if ranked else None
+    if nearest is not None and nearest > FAR_METRES:
+        lines += [
+            "",
+            _(
+                "⚠️ The nearest place in this list is {distance} away, so it is probably not "
+                "in your area. Ask your community health worker where to go; in an emergency "
+                "call {number} at once."
+            ).format(
+                distance=_distance(context, nearest),
+                number=context.runtime.settings.emergency_number,
+            ),
+        ]
     for number, item in enumerate(ranked, start=1):
         lines += ["", *_place_lines(context, number, item)]
     published = _published_line(context, directory)
@@ -75,14 +89,32 @@ def _place_lines(context: BotContext, number: int, item: RankedPlace) -> list[st
     lines.append("📍 " + html.escape(place.address))
     if place.phone:
         lines.append("☎️ " + html.escape(place.phone))
-    if place.hours.is_always_open:
-        lines.append("🕒 " + _("Open 24 hours"))
-    else:
-        lines.append("🕒 " + html.escape(place.hours.text))
+    lines.append("🕒 " + hours_text(context, place.hours))
     lines.append(_status(context, item))
     if place.notes:
         lines.append("ℹ️ " + html.escape(place.notes))
     return lines
+
+
+def hours_text(context: BotContext, hours: OpeningHours) -> str:
+    """Opening hours in the reader's words ("周一至周六 08:00–17:00 · 周日 休息"), HTML-safe."""
+    _ = context.tr.gettext
+    if hours.is_always_open:
+        return _("Open 24 hours")
+    names = get_day_names("abbreviated", locale=context.tr.locale)
+    parts = []
+    for group in day_groups(hours):
+        days = names[group.first]
+        if group.last != group.first:
+            days = _("{first}–{last}").format(first=days, last=names[group.last])
+        if not group.intervals:
+            times = _("closed")
+        elif group.intervals == (Interval(0, MINUTES_PER_DAY),):
+            times = _("24 hours")
+        else:
+            times = ", ".join(f"{clock(i.start)}–{clock(i.end)}" for i in group.intervals)
+        parts.append(f"{days} {times}")
+    return html.escape(" · ".join(parts))
 
 
 def _distance(context: BotContext, metres: float) -> str:

@@ -54,7 +54,7 @@ async def redeem(update: Update, context: BotContext, token: str) -> None:
     names = ", ".join(
         html.escape(community_name(c, context.tr.locale)) for c in redeemed.communities
     )
-    role = _("supervisor") if redeemed.role == "supervisor" else _("community health staff")
+    role = _("supervisor") if redeemed.role == "supervisor" else _("community health worker")
     await message.reply_text(
         _(
             "Welcome! You are now {role} for: {communities}. You will receive alerts about "

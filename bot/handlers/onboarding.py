@@ -12,10 +12,12 @@ from bot import dialogs, profiles
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
 from bot.dialogs import DialogState
-from bot.domain.onboarding import Section
+from bot.domain.onboarding import Section, resume_section
 from bot.handlers import invites
 from bot.handlers.steps import (
+    FIRST_STEP,
     FLOW,
+    STEPS,
     Step,
     advance,
     button,
@@ -27,6 +29,7 @@ from bot.handlers.steps import (
 )
 from bot.i18n import LANGUAGE_NAMES
 from bot.keyboards import main_menu
+from storage.models import Profile
 from storage.users import set_locale
 
 LANGUAGE, CONSENT, ROLE = "language", "consent", "role"
@@ -43,22 +46,59 @@ async def start(update: Update, context: BotContext) -> None:
     community = payload[2:] if payload.startswith("c-") else None
     async with runtime.db.session() as session:
         profile = await profiles.get_profile(session, user_id)
+        has_children = bool(await profiles.children_of(session, user_id))
+        current = await dialogs.load(session, user_id)
         was_paused = profile is not None and profile.paused
         if was_paused:
             await profiles.set_paused(session, user_id, False, runtime.clock.now())
     _ = context.tr.gettext
+    welcome = _("Welcome back! Messages from me are on again.") if was_paused else ""
     if profile is not None and profile.consent == "given" and profile.onboarded_at is not None:
-        if was_paused:
-            await send(update, context, _("Welcome back! Messages from me are on again."))
         if community and community != profile.community_code:
+            if welcome:
+                await send(update, context, welcome)
             from bot.handlers import onboarding_community
 
             await onboarding_community.offer_switch(update, context, community)
             return
-        await send(update, context, _("Hello again! Use the menu below."), main_menu(context.tr))
+        text = (
+            welcome + " " + _("Use the menu below.")
+            if welcome
+            else _("Hello again! Use the menu below.")
+        )
+        await send(update, context, text, main_menu(context.tr))
         return
-    state = DialogState(FLOW, LANGUAGE, {"community": community} if community else {})
-    await go(update, context, state, LANGUAGE)
+    state, step = _resume_point(profile, has_children, current, context.account.locale)
+    if community:
+        state.data["community"] = community
+    if step != LANGUAGE and (profile is not None or current is not None):
+        await send(
+            update,
+            context,
+            (welcome + "\n" if welcome else "") + _("Let us continue where we stopped."),
+        )
+    await go(update, context, state, step)
+
+
+def _resume_point(
+    profile: Profile | None, has_children: bool, current: DialogState | None, locale: str | None
+) -> tuple[DialogState, str]:
+    """Where an unfinished onboarding continues: the open question, else the first
+    section not yet saved; the language and consent screens only until answered."""
+    if current is not None and current.flow == FLOW and not current.data.get("editing"):
+        if current.step in STEPS:
+            return current, current.step
+    fresh = DialogState(FLOW, LANGUAGE, {})
+    if profile is None or profile.consent != "given":
+        return fresh, CONSENT if locale is not None else LANGUAGE
+    section = resume_section(
+        pregnant=profile.pregnant,
+        parent=profile.parent,
+        has_due_date=profile.due_date is not None,
+        has_children=has_children,
+        has_community=profile.community_code is not None,
+    )
+    return fresh, FIRST_STEP[section]
 
 
 async def ask_language(update: Update, context: BotContext, state: DialogState) -> None:
@@ -98,9 +138,10 @@ async def ask_consent(update: Update, context: BotContext, state: DialogState) -
         [
             _("<b>Before we start: your consent</b>"),
             _(
-                "<b>What I collect:</b> whether you are pregnant or have children under 7, "
-                "your due date or your children's birth dates, your community, your phone "
-                "number if you share it, and the health reports you send."
+                "<b>What I collect:</b> your name as Telegram gives it (your first name, and "
+                "your last name if you set one), whether you are pregnant or have children "
+                "under 7, your due date or your children's birth dates, your community, your "
+                "phone number if you share it, and the health reports you send."
             ),
             _(
                 "<b>Why:</b> so the bot can give advice for your stage and your community "
@@ -108,7 +149,7 @@ async def ask_consent(update: Update, context: BotContext, state: DialogState) -
                 "dangerous."
             ),
             _(
-                "<b>Who sees it:</b> only the community health staff assigned to your "
+                "<b>Who sees it:</b> only the community health workers assigned to your "
                 "community (and their supervisor when an alert needs escalating)."
             ),
             _(

@@ -41,7 +41,7 @@ async def ask_birth(update: Update, context: BotContext, state: DialogState) -> 
     if count:
         text = _("Type the birth date of your next child, for example 2024-06-01.")
     else:
-        text = _("Type your child's birth date, for example 2024-06-01 or 2024年6月1日.")
+        text = _("Type your child's birth date, for example 2024-06-01.")
     await send(update, context, text)
 
 
@@ -55,8 +55,32 @@ async def birth_typed(update: Update, context: BotContext, state: DialogState) -
     except (DateInputError, ChildInputError) as error:
         await reask(update, context, state, explain_error(error, context.tr.locale))
         return
+    if "child_id" in state.data:  # a correction from /me: this one field, then done
+        await _correct(update, context, state, {"birth_date": birth})
+        return
     state.data["birth"] = birth.isoformat()
     await go(update, context, state, NAME)
+
+
+async def _correct(
+    update: Update, context: BotContext, state: DialogState, changes: dict[str, object]
+) -> None:
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        child = await profiles.correct_child(
+            session, context.account.id, int(state.data["child_id"]), changes, runtime.clock.now()
+        )
+    if child is not None:
+        _ = context.tr.gettext
+        label = html.escape(child.nickname) if child.nickname else _("your child")
+        await send(
+            update,
+            context,
+            _("Saved: {name}, born {birth}.").format(
+                name=label, birth=format_day(child.birth_date, context.tr.locale)
+            ),
+        )
+    await advance(update, context, state, Section.CHILDREN)
 
 
 async def ask_name(update: Update, context: BotContext, state: DialogState) -> None:
@@ -103,10 +127,16 @@ async def name_typed(update: Update, context: BotContext, state: DialogState) ->
     except ChildInputError as error:
         await reask(update, context, state, explain_error(error, context.tr.locale))
         return
+    if "child_id" in state.data:
+        await _correct(update, context, state, {"nickname": nickname})
+        return
     await _save_child(update, context, state, nickname)
 
 
 async def name_pressed(update: Update, context: BotContext, state: DialogState, value: str) -> None:
+    if "child_id" in state.data:  # "Skip" on a correction: the name stays as it was
+        await advance(update, context, state, Section.CHILDREN)
+        return
     await _save_child(update, context, state, None)
 
 

@@ -90,7 +90,7 @@ async def method_pressed(
 
 async def ask_due(update: Update, context: BotContext, state: DialogState) -> None:
     _ = context.tr.gettext
-    await send(update, context, _("Type your due date, for example 2027-03-05 or 3月5日."))
+    await send(update, context, _("Type your due date, for example 2027-03-05."))
 
 
 async def ask_lmp(update: Update, context: BotContext, state: DialogState) -> None:
@@ -98,7 +98,7 @@ async def ask_lmp(update: Update, context: BotContext, state: DialogState) -> No
     await send(
         update,
         context,
-        _("Type the first day of your last period, for example 2026-08-20 or 8月20日."),
+        _("Type the first day of your last period, for example 2026-08-20."),
     )
 
 
@@ -107,7 +107,7 @@ async def ask_week(update: Update, context: BotContext, state: DialogState) -> N
     await send(
         update,
         context,
-        _("How many weeks pregnant are you? For example 32+4, 32 weeks 4 days, or 32周4天."),
+        _("How many weeks pregnant are you? For example 32+4 or 32 weeks 4 days."),
     )
 
 
@@ -167,6 +167,10 @@ async def confirm_pressed(
             "pregnancy_outcome": None,
         },
     )
+    if state.data.get("editing") and not state.data.get("ask_colour"):
+        # Correcting the dates does not change the colour her doctor gave (🎨 in /me does).
+        await advance(update, context, state, Section.PREGNANCY)
+        return
     await go(update, context, state, COLOUR)
 
 
@@ -181,7 +185,7 @@ async def ask_colour(update: Update, context: BotContext, state: DialogState) ->
         update,
         context,
         _(
-            "Which risk colour is on your pregnancy booklet (母子健康手册)? Your doctor "
+            "Which risk colour is on your maternal and child health booklet? Your doctor "
             'assigns it; if you are not sure, choose "I don\'t know".'
         ),
         keyboard(*rows),

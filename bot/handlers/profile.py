@@ -18,8 +18,8 @@ from bot.dialogs import DialogState
 from bot.domain.children import child_age
 from bot.domain.gestation import gestational_age
 from bot.domain.onboarding import Section
-from bot.handlers import onboarding_pregnancy
-from bot.handlers.steps import FLOW, go, start_section
+from bot.handlers import onboarding_children, onboarding_pregnancy
+from bot.handlers.steps import FIRST_STEP, FLOW, go, start_section
 from bot.i18n import format_day
 from bot.keyboards import language_keyboard, main_menu
 from storage.models import Community
@@ -83,16 +83,20 @@ async def show_profile(update: Update, context: BotContext) -> None:
     )
     lines.append(_("📱 Phone: {phone}").format(phone=html.escape(profile.phone or _("not shared"))))
     lines.append(_("Messages: paused (/start resumes)") if profile.paused else _("Messages: on"))
-    rows = [
-        [_button(_("✏️ Pregnancy dates"), "pregnancy"), _button(_("🎨 Risk colour"), "colour")],
+    rows = (
+        [[_button(_("✏️ Pregnancy dates"), "pregnancy"), _button(_("🎨 Risk colour"), "colour")]]
+        if profile.pregnant
+        else [[_button(_("🤰 I am pregnant"), "pregnant")]]
+    )
+    rows += [
         [_button(_("➕ Add a child"), "child"), _button(_("🏘 Community"), "community")],
         [_button(_("📱 Phone"), "phone"), _button(_("🌐 Language"), "language")],
     ]
     rows += [
         [
             _button(
-                _("❌ Remove {name}").format(name=c.nickname or format_day(c.birth_date, locale)),
-                f"rm:{c.id}",
+                _("✏️ {name}").format(name=c.nickname or format_day(c.birth_date, locale)),
+                f"ch:{c.id}",
             )
         ]
         for c in children
@@ -120,10 +124,23 @@ async def on_callback(update: Update, context: BotContext) -> None:
         "community": Section.COMMUNITY,
         "phone": Section.PHONE,
     }
-    if action in sections:
+    if action in ("pregnancy", "colour") and not profile.pregnant:
+        # An old keyboard: a parent who is not pregnant has no pregnancy fields to correct.
+        await _reply(update, context, _("This button is no longer valid."))
+    elif action in sections:
         await start_section(update, context, sections[action], editing=True)
+    elif action == "pregnant":
+        # A new pregnancy: her dates, then the colour from her new booklet.
+        state = DialogState(FLOW, "", {"editing": True, "ask_colour": True})
+        await go(update, context, state, FIRST_STEP[Section.PREGNANCY])
     elif action == "colour":
         await go(update, context, DialogState(FLOW, "", {"editing": True}), "colour")
+    elif action.startswith("ch:") and action[3:].isdigit():
+        await _child_menu(update, context, int(action[3:]))
+    elif action.startswith(("chb:", "chn:")) and action[4:].isdigit():
+        step = onboarding_children.BIRTH if action.startswith("chb:") else onboarding_children.NAME
+        state = DialogState(FLOW, "", {"editing": True, "child_id": int(action[4:])})
+        await go(update, context, state, step)
     elif action == "language":
         await _reply(
             update, context, _("Choose your language:"), language_keyboard(context.tr.locale)
@@ -151,6 +168,34 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await _pregnancy_ended(update, context, action[4:])
     elif action.startswith("delete:"):
         await _delete_answered(update, context, action[7:] == "yes")
+
+
+async def _child_menu(update: Update, context: BotContext, child_id: int) -> None:
+    """Correct a child's name or birth date, or remove the child."""
+    _ = context.tr.gettext
+    async with context.runtime.db.session() as session:
+        children = await profiles.children_of(session, context.account.id)
+    child = next((c for c in children if c.id == child_id), None)
+    if child is None:
+        await _reply(update, context, _("Nothing to remove."))
+        return
+    name = child.nickname or _("child")
+    await _reply(
+        update,
+        context,
+        _("👶 {name}: born {birth}. What would you like to change?").format(
+            name=html.escape(name), birth=format_day(child.birth_date, context.tr.locale)
+        ),
+        InlineKeyboardMarkup(
+            [
+                [
+                    _button(_("✏️ Name"), f"chn:{child_id}"),
+                    _button(_("📅 Birth date"), f"chb:{child_id}"),
+                ],
+                [_button(_("❌ Remove {name}").format(name=name), f"rm:{child_id}")],
+            ]
+        ),
+    )
 
 
 async def _pregnancy_ended(update: Update, context: BotContext, outcome: str) -> None:

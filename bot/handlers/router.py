@@ -70,6 +70,8 @@ PRIORITY_TEXT: list[TextHandler] = [
 # are broad (fever, massage and their Chinese words), so the massage/fever intents must get
 # the message first; the education topics answer only what nobody else claimed.
 FREE_TEXT: list[TextHandler] = [
+    basic.media_hint,  # a voice note or photo outside a dialog: ask for words
+    basic.small_talk_answer,  # only a whole-message "hi" / "谢谢": cannot shadow a question
     massage.massage_text,  # before the fever words: massage + fever is the massage answer
     clinic.fever_text,
     clinic.location_without_dialog,

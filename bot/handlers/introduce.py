@@ -1,0 +1,89 @@
+"""/introduce: a staff member chooses how the people they look after hear of them.
+
+When they take an alert, the person who reported is told who is looking after her
+(bot/looked_after.py): by the staff member's name, or only by their role. Until
+they choose, the role is used. Buttons: `si:name`, `si:role`.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import looked_after
+from bot.access import active_staff
+from bot.context import BotContext
+from bot.conversation.chat import send_to_chat
+from bot.i18n import Translator
+from storage.models import Staff
+
+PREFIX = "si"
+
+
+def _keyboard(staff: Staff, tr: Translator) -> InlineKeyboardMarkup:
+    _ = tr.gettext
+    current = staff.introduce_as or looked_after.ROLE
+    labels = {
+        looked_after.NAME: _("By my name"),
+        looked_after.ROLE: _("By my role only"),
+    }
+    choices = [c for c in looked_after.CHOICES if c != looked_after.NAME or staff.display_name]
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    ("✓ " if choice == current else "") + labels[choice],
+                    callback_data=f"{PREFIX}:{choice}",
+                )
+            ]
+            for choice in choices
+        ]
+    )
+
+
+def _shown(staff: Staff, tr: Translator) -> str:
+    _ = tr.gettext
+    who = looked_after.introduction(staff.role, staff.display_name, staff.introduce_as, tr)
+    return _("When you take an alert, the person is told: “Looking after you: {who}.”").format(
+        who=html.escape(who)
+    )
+
+
+async def introduce_command(update: Update, context: BotContext) -> None:
+    _ = context.tr.gettext
+    async with context.runtime.db.session() as session:
+        staff = await active_staff(session, context.account.id)
+    if staff is None:
+        await send_to_chat(
+            update,
+            context,
+            _("This is for community health workers. Ask your administrator for an invite link."),
+        )
+        return
+    await send_to_chat(
+        update,
+        context,
+        _shown(staff, context.tr) + "\n\n" + _("How should the people you look after know you?"),
+        _keyboard(staff, context.tr),
+    )
+
+
+async def on_callback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _ = context.tr.gettext
+    choice = query.data.removeprefix(f"{PREFIX}:")
+    async with context.runtime.db.session() as session:
+        staff = await active_staff(session, context.account.id)
+        if staff is None or choice not in looked_after.CHOICES:
+            await query.answer(_("This button is no longer valid."))
+            return
+        if choice == looked_after.NAME and not staff.display_name:
+            choice = looked_after.ROLE  # never a made-up name
+        staff.introduce_as = choice
+        session.add(staff)
+        text = _shown(staff, context.tr)
+        markup = _keyboard(staff, context.tr)
+    await query.answer(_("Saved."))
+    await query.edit_message_text(text, reply_markup=markup)
