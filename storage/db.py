@@ -73,6 +73,9 @@ class Unit:
     # reply (or at the end). A crash before the reply replays the update cleanly; a
     # crash in the reply's round trip may repeat that one reply, never lose it.
     finish: Callable[[], Awaitable[object]] | None = None
+    # The same mark made outside this session (grouped with other updates' marks: see
+    # bot/processing/done.py), for when the session has nothing uncommitted to join it.
+    finish_apart: Callable[[], Awaitable[object]] | None = None
 
     def joins(self, db: Database) -> bool:
         return self.db is db and not self.closed and asyncio.current_task() is self.task
@@ -97,7 +100,7 @@ class Unit:
             if self.failed:
                 await self.session.rollback()
         if finish and self.finish is not None:
-            mark, self.finish = self.finish, None
+            mark, self.finish, self.finish_apart = self.finish, None, None
             await mark()
         if self.session.in_transaction():
             await self.session.commit()
@@ -117,25 +120,33 @@ async def commit_before_sending() -> None:
     """Called before every Bot API request: nothing is confirmed before it is stored.
     A unit that has only read so far has nothing to store and costs no commit."""
     unit = current_unit()
-    if unit is not None and not unit.database_failed and (
-        unit.session.info.get(_WROTE) or _pending(unit.session)
-    ):
+    if unit is not None and not unit.database_failed and _wrote(unit.session):
         await unit.commit(finish=False)
 
 
 async def mark_handled_after_sending() -> None:
     """Called once Telegram has taken a request: the update counts as handled from now."""
     unit = current_unit()
-    if unit is not None and not unit.database_failed and unit.finish is not None:
-        await unit.commit()
+    if unit is None or unit.database_failed or unit.finish is None:
+        return
+    if unit.finish_apart is not None and not unit.failed and not _wrote(unit.session):
+        # Only reads are open: end them first, so the session's connection goes back to
+        # the pool while the mark waits for its group (which needs a connection too).
+        if unit.session.in_transaction():
+            await unit.session.commit()
+        await unit.finish_apart()  # raises: `finish` stays, and the unit's last commit marks
+        unit.finish = unit.finish_apart = None
+        return
+    await unit.commit()
 
 
 _WROTE = "mch_wrote"
 
 
-def _pending(session: AsyncSession) -> bool:
+def _wrote(session: AsyncSession) -> bool:
+    """Something not yet committed: written already, or waiting to be flushed."""
     sync = session.sync_session
-    return bool(sync.new or sync.dirty or sync.deleted)
+    return bool(session.info.get(_WROTE) or sync.new or sync.dirty or sync.deleted)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, and_, case, delete, func, or_, type_coerce, update
+from sqlalchemy import JSON, and_, bindparam, case, delete, func, or_, type_coerce, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -136,12 +136,29 @@ async def pending_before(session: AsyncSession, person: int, update_id: int) -> 
     return (await status_and_older(session, person, update_id, older=True))[1]
 
 
+def _done(now: datetime) -> dict[str, Any]:
+    # Handled: the payload (what the person typed) is not kept.
+    return {
+        "status": DONE,
+        "payload": {},
+        "handled_at": now,
+        "leased_by": None,
+        "leased_until": None,
+    }
+
+
 async def mark_done(target: Target, update_id: int) -> None:
-    """Handled: the payload (what the person typed) is not kept."""
+    """Mark one update handled."""
+    await mark_many_done(target, [update_id])
+
+
+_MARK_MANY = update(_TABLE).where(_TABLE.c.update_id.in_(bindparam("ids", expanding=True)))
+
+
+async def mark_many_done(target: Target, update_ids: Sequence[int]) -> None:
+    """Mark updates handled in one statement (bot/processing/done.py)."""
     await (await _connection(target)).execute(
-        update(_TABLE)
-        .where(_TABLE.c.update_id == update_id)
-        .values(status=DONE, payload={}, handled_at=wall_now(), leased_by=None, leased_until=None)
+        _MARK_MANY.values(_done(wall_now())), {"ids": list(update_ids)}
     )
 
 

@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.observability import processing as observe
+from bot.processing.done import DoneMarks
 from bot.processing.locks import PersonLocks
 from bot.processing.outage import OutageAnswers
 from bot.processing.people import person_of
@@ -38,6 +39,7 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
         self.db = db
         self.outage = outage
         self.locks = PersonLocks(db)
+        self.done = DoneMarks(db)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.handled = 0
         self.dropped_duplicates = 0
@@ -128,12 +130,13 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
         if status is not None:
             session = unit.session
             unit.finish = lambda: inbox.mark_done(session, update_id)
+            unit.finish_apart = lambda: self.done.mark(update_id)
         with observe.handling(update):
             await coroutine
         if unit.database_failed:
             # Nothing reached the person but the outage answer: left pending,
             # recovery hands it out again once its lease ends.
-            unit.finish = None
+            unit.finish = unit.finish_apart = None
             unit.failed = True
             return
         self.handled += 1
