@@ -12,6 +12,7 @@ transaction of its own, as before.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x6D6368  # "mch": any constant shared by every worker will do
 
@@ -73,9 +75,11 @@ class Unit:
     # reply (or at the end). A crash before the reply replays the update cleanly; a
     # crash in the reply's round trip may repeat that one reply, never lose it.
     finish: Callable[[], Awaitable[object]] | None = None
-    # The same mark made outside this session (grouped with other updates' marks: see
-    # bot/processing/done.py), for when the session has nothing uncommitted to join it.
-    finish_apart: Callable[[], Awaitable[object]] | None = None
+    # The same mark made outside this session, grouped with other updates' marks (see
+    # bot/processing/done.py), for when the session has nothing uncommitted to join it:
+    # it starts at once and the unit waits for it when it closes (`marking`).
+    finish_apart: Callable[[], asyncio.Future[None]] | None = None
+    marking: asyncio.Future[None] | None = None
 
     def joins(self, db: Database) -> bool:
         return self.db is db and not self.closed and asyncio.current_task() is self.task
@@ -99,10 +103,14 @@ class Unit:
                 self.failed = True
             if self.failed:
                 await self.session.rollback()
+        wrote = _wrote(self.session)
         if finish and self.finish is not None:
             mark, self.finish, self.finish_apart = self.finish, None, None
             await mark()
-        if self.session.in_transaction():
+            wrote = True
+        # A transaction that only read has nothing to make durable: closing the session
+        # ends it (one call to the database fewer per update).
+        if wrote and self.session.in_transaction():
             await self.session.commit()
 
 
@@ -130,11 +138,7 @@ async def mark_handled_after_sending() -> None:
     if unit is None or unit.database_failed or unit.finish is None:
         return
     if unit.finish_apart is not None and not unit.failed and not _wrote(unit.session):
-        # Only reads are open: end them first, so the session's connection goes back to
-        # the pool while the mark waits for its group (which needs a connection too).
-        if unit.session.in_transaction():
-            await unit.session.commit()
-        await unit.finish_apart()  # raises: `finish` stays, and the unit's last commit marks
+        unit.marking = unit.finish_apart()
         unit.finish = unit.finish_apart = None
         return
     await unit.commit()
@@ -221,6 +225,13 @@ class Database:
             unit.closed = True
             _current_unit.reset(token)
             await session.close()
+            # Its connection is back in the pool (the group needs one); the update counts
+            # as finished only once its mark is durable.
+            if unit.marking is not None:
+                try:
+                    await unit.marking
+                except Exception:
+                    log.warning("could not mark an update handled; it is handled again later")
 
     async def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to `revision` with Alembic, on this engine's connection.

@@ -26,14 +26,14 @@ class DoneMarks:
         self._flusher: asyncio.Task[None] | None = None
         self.groups = 0  # commits made (for figures and tests)
 
-    async def mark(self, update_id: int) -> None:
-        """Return once the update is durably marked handled; raises if the database
-        failed (the caller's unit then marks it in its own last commit)."""
-        done = asyncio.get_running_loop().create_future()
+    def mark(self, update_id: int) -> asyncio.Future[None]:
+        """Start marking the update handled: the future is done once the mark is durable
+        (its exception: the database failed, and the update stays pending)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((update_id, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="inbox done marks")
-        await asyncio.shield(done)
+        return done
 
     async def _flush(self) -> None:
         while self._waiting:
