@@ -15,17 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from sqlalchemy import ColumnElement, not_, true
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import active_staff, is_admin, staff_communities
 from bot.alert_actions import audit
 from bot.config import Settings
 from bot.domain.children import ChildAge, child_age
-from bot.domain.gestation import GestationalAge, gestational_age
+from bot.domain.gestation import PREGNANCY_DAYS, GestationalAge, gestational_age
 from bot.domain.triage import Level, Rules
 from bot.i18n import N_, Translator
 from storage import ledger as queries
-from storage.models import Alert
+from storage.models import Alert, Profile
 
 # The seed asks communities to follow the priority group actively; a week without a
 # report or a staff note counts as overdue.
@@ -90,21 +92,39 @@ def is_priority(gestation: GestationalAge | None, colour: str | None, rules: Rul
 async def entries(
     session: AsyncSession, scope: Scope, *, now: datetime, today: date, rules: Rules
 ) -> list[Entry]:
-    """Everyone in scope, priority group first, then whoever has open alerts."""
-    communities = scope.communities
-    people = await queries.people(session, communities)
+    """Everyone in scope, priority group first, then whoever has open alerts (for the
+    export, which is everyone by nature; the ledger pages in the database instead)."""
+    people = await queries.people(session, scope.communities)
+    found = await _entries(session, scope, people, None, now=now, today=today, rules=rules)
+    found.sort(key=_order)
+    return found
+
+
+def _order(e: Entry) -> tuple[bool, int, bool, int]:
+    return (not e.priority, -e.open_alerts, not e.overdue, e.user_id)
+
+
+async def _entries(
+    session: AsyncSession,
+    scope: Scope,
+    people: Sequence[Profile],
+    only: Sequence[int] | None,
+    *,
+    now: datetime,
+    today: date,
+    rules: Rules,
+) -> list[Entry]:
+    """Entries for `people` (all in scope, or just the ids `only`), unordered."""
     if not people:
         return []
-    kids = await queries.children(session, communities)
-    reports = await queries.latest_reports(session, communities)
-    notes = await queries.latest_notes(session, communities)
-    alerts = await queries.open_alerts(session, communities)
+    communities = scope.communities
+    kids = await queries.children(session, communities, only)
+    reports = await queries.latest_reports(session, communities, only)
+    notes = await queries.latest_notes(session, communities, only)
+    open_count = await queries.with_open_alerts(session, communities)
     recent = await queries.last_report_or_note(
-        session, communities, now - timedelta(days=FOLLOW_UP_DAYS)
+        session, communities, now - timedelta(days=FOLLOW_UP_DAYS), only
     )
-    open_count: dict[int, int] = {}
-    for alert in alerts:
-        open_count[alert.user_id] = open_count.get(alert.user_id, 0) + 1
     found = []
     for p in people:
         pregnant = p.pregnant and p.pregnancy_outcome is None
@@ -136,8 +156,90 @@ async def entries(
                 overdue=priority and p.user_id not in recent,
             )
         )
-    found.sort(key=lambda e: (not e.priority, -e.open_alerts, not e.overdue, e.user_id))
     return found
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    number: int  # the page actually shown
+    pages: int
+    people: int  # everyone in scope
+
+
+async def ledger_page(
+    session: AsyncSession,
+    scope: Scope,
+    number: int,
+    *,
+    now: datetime,
+    today: date,
+    rules: Rules,
+    size: int = PAGE_SIZE,
+) -> Page:
+    """One page of the ledger in the order of `entries`, cut in the database: a few
+    counts and reads of at most `size` ids, however many people are in scope."""
+    communities = scope.communities
+    total = await queries.count_people(session, communities)
+    pages = max(1, -(-total // size))
+    number = min(max(1, number), pages)
+    if not total:
+        return Page([], number, pages, 0)
+    alerted = await queries.with_open_alerts(session, communities)
+    # Those with open alerts are few: made entries now, each placed in its run by hand.
+    flagged = await _entries(
+        session,
+        scope,
+        await queries.profiles_of(session, list(alerted)),
+        list(alerted),
+        now=now,
+        today=today,
+        rules=rules,
+    )
+    flagged.sort(key=_order)
+    cutoff = today + timedelta(days=PREGNANCY_DAYS - rules.priority_gestation_days)
+    priority = queries.priority_clause(sorted(rules.priority_colours), cutoff)
+    followed = queries.followed_up_clause(now - timedelta(days=FOLLOW_UP_DAYS))
+    no_alert = col(Profile.user_id).not_in(list(alerted)) if alerted else true()
+    runs: list[list[Entry] | tuple[ColumnElement[bool], ...]] = [
+        [e for e in flagged if e.priority],
+        (priority, no_alert, not_(followed)),
+        (priority, no_alert, followed),
+        [e for e in flagged if not e.priority],
+        (not_(priority), no_alert),
+    ]
+    start, end = (number - 1) * size, number * size
+    ids: list[int] = []
+    placed: dict[int, Entry] = {}
+    position = 0
+    for run in runs:
+        if position >= end:
+            break
+        if isinstance(run, list):
+            length = len(run)
+            chosen = run[max(0, start - position) : max(0, end - position)]
+            placed |= {e.user_id: e for e in chosen}
+            ids += [e.user_id for e in chosen]
+        else:
+            length = await queries.count_people(session, communities, *run)
+            skip = max(0, start - position)
+            if skip < length:
+                ids += await queries.people_ids(
+                    session, communities, *run, offset=skip, limit=end - position - skip
+                )
+        position += length
+    missing = [i for i in ids if i not in placed]
+    made = await _entries(
+        session,
+        scope,
+        await queries.profiles_of(session, missing),
+        missing,
+        now=now,
+        today=today,
+        rules=rules,
+    )
+    placed |= {e.user_id: e for e in made}
+    return Page([placed[i] for i in ids if i in placed], number, pages, total)
 
 
 def page(
