@@ -159,6 +159,17 @@ async def _entries(
     return found
 
 
+def _clauses(
+    now: datetime, today: date, rules: Rules
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """SQL for "in the priority group" and "followed up lately" (see is_priority)."""
+    cutoff = today + timedelta(days=PREGNANCY_DAYS - rules.priority_gestation_days)
+    return (
+        queries.priority_clause(sorted(rules.priority_colours), cutoff),
+        queries.followed_up_clause(now - timedelta(days=FOLLOW_UP_DAYS)),
+    )
+
+
 @dataclass(frozen=True)
 class Page:
     entries: list[Entry]
@@ -197,9 +208,7 @@ async def ledger_page(
         rules=rules,
     )
     flagged.sort(key=_order)
-    cutoff = today + timedelta(days=PREGNANCY_DAYS - rules.priority_gestation_days)
-    priority = queries.priority_clause(sorted(rules.priority_colours), cutoff)
-    followed = queries.followed_up_clause(now - timedelta(days=FOLLOW_UP_DAYS))
+    priority, followed = _clauses(now, today, rules)
     no_alert = col(Profile.user_id).not_in(list(alerted)) if alerted else true()
     runs: list[list[Entry] | tuple[ColumnElement[bool], ...]] = [
         [e for e in flagged if e.priority],
@@ -261,9 +270,23 @@ class Due:
 async def due(
     session: AsyncSession, scope: Scope, *, now: datetime, today: date, rules: Rules
 ) -> Due:
-    everyone = await entries(session, scope, now=now, today=today, rules=rules)
+    """The overdue (found in the database: only they get entries) and the open alerts."""
+    priority, followed = _clauses(now, today, rules)
+    ids = await queries.people_ids(
+        session, scope.communities, priority, not_(followed), offset=0, limit=None
+    )
+    overdue = await _entries(
+        session,
+        scope,
+        await queries.profiles_of(session, ids),
+        ids,
+        now=now,
+        today=today,
+        rules=rules,
+    )
+    overdue.sort(key=_order)
     return Due(
-        overdue=[e for e in everyone if e.overdue],
+        overdue=[e for e in overdue if e.overdue],
         open_alerts=await queries.open_alerts(session, scope.communities),
     )
 

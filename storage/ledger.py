@@ -192,10 +192,10 @@ async def people_ids(
     communities: Sequence[str] | None,
     *conditions: ColumnElement[bool],
     offset: int,
-    limit: int,
+    limit: int | None,
 ) -> list[int]:
-    """Ids in scope meeting `conditions`, in id order, from `offset`."""
-    if limit <= 0 or (communities is not None and not communities):
+    """Ids in scope meeting `conditions`, in id order, from `offset` (at most `limit`)."""
+    if (limit is not None and limit <= 0) or (communities is not None and not communities):
         return []
     query = (
         select(Profile.user_id)

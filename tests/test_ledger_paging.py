@@ -146,3 +146,23 @@ async def test_a_page_past_the_end_shows_the_last_and_an_empty_scope_shows_nothi
     assert last.number == last.pages == -(-last.people // ledger.PAGE_SIZE)
     assert 0 < len(last.entries) <= ledger.PAGE_SIZE
     assert nobody.entries == [] and nobody.people == 0 and nobody.pages == 1
+
+
+async def test_the_due_list_is_the_overdue_of_the_whole_ledger_found_in_the_database(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _population(db, 90)
+    scope = Scope(1, ("C001",), "staff")
+    async with db.session() as session:
+        everyone = await ledger.entries(session, scope, now=NOW, today=TODAY, rules=triage_rules())
+    overdue = [e for e in everyone if e.overdue]
+    assert overdue and len(overdue) < len(everyone)
+
+    async def no_one(*_args: object) -> list[Profile]:
+        raise AssertionError("the due list loaded everyone")
+
+    monkeypatch.setattr(queries, "people", no_one)
+    async with db.session() as session:
+        found = await ledger.due(session, scope, now=NOW, today=TODAY, rules=triage_rules())
+    assert found.overdue == overdue
+    assert {a.user_id for a in found.open_alerts} == {e.user_id for e in everyone if e.open_alerts}
