@@ -113,15 +113,18 @@ async def _entries(
     now: datetime,
     today: date,
     rules: Rules,
+    alerted: dict[int, int] | None = None,
 ) -> list[Entry]:
-    """Entries for `people` (all in scope, or just the ids `only`), unordered."""
+    """Entries for `people` (all in scope, or just the ids `only`), unordered; `alerted`:
+    the open alerts per person, when the caller has them already."""
     if not people:
         return []
     communities = scope.communities
     kids = await queries.children(session, communities, only)
     reports = await queries.latest_reports(session, communities, only)
     notes = await queries.latest_notes(session, communities, only)
-    open_count = await queries.with_open_alerts(session, communities)
+    if alerted is None:
+        alerted = await queries.with_open_alerts(session, communities)
     recent = await queries.last_report_or_note(
         session, communities, now - timedelta(days=FOLLOW_UP_DAYS), only
     )
@@ -150,7 +153,7 @@ async def _entries(
                 ),
                 last_report_at=report.created_at if report else None,
                 last_report_level=report.level if report else None,
-                open_alerts=open_count.get(p.user_id, 0),
+                open_alerts=alerted.get(p.user_id, 0),
                 last_note_at=note.created_at if note else None,
                 last_note=note.text if note else None,
                 overdue=priority and p.user_id not in recent,
@@ -206,6 +209,7 @@ async def ledger_page(
         now=now,
         today=today,
         rules=rules,
+        alerted=alerted,
     )
     flagged.sort(key=_order)
     priority, followed = _clauses(now, today, rules)
@@ -224,19 +228,21 @@ async def ledger_page(
     for run in runs:
         if position >= end:
             break
+        skip = max(0, start - position)
         if isinstance(run, list):
-            length = len(run)
-            chosen = run[max(0, start - position) : max(0, end - position)]
+            chosen = run[skip : max(0, end - position)]
             placed |= {e.user_id: e for e in chosen}
             ids += [e.user_id for e in chosen]
-        else:
-            length = await queries.count_people(session, communities, *run)
-            skip = max(0, start - position)
-            if skip < length:
-                ids += await queries.people_ids(
-                    session, communities, *run, offset=skip, limit=end - position - skip
-                )
-        position += length
+            position += len(run)
+            continue
+        # A run is counted only when the page starts past its beginning (never on page 1).
+        if skip and skip >= (length := await queries.count_people(session, communities, *run)):
+            position += length
+            continue
+        want = end - position - skip
+        got = await queries.people_ids(session, communities, *run, offset=skip, limit=want)
+        ids += got
+        position += skip + len(got)  # short of `want` only where the run ends
     missing = [i for i in ids if i not in placed]
     made = await _entries(
         session,
@@ -246,6 +252,7 @@ async def ledger_page(
         now=now,
         today=today,
         rules=rules,
+        alerted=alerted,
     )
     placed |= {e.user_id: e for e in made}
     return Page([placed[i] for i in ids if i in placed], number, pages, total)
