@@ -4,10 +4,12 @@ python-telegram-bot hands every update to `process_update`; this one
 1. waits for the person's turn in this process (before taking a concurrency
    slot, so one person's backlog never holds slots other people need),
 2. takes a slot, then the person's turn across workers (PostgreSQL advisory lock),
-3. handles this person's older updates that other workers recorded but have
-   not handled yet, oldest first, so their order holds across workers,
-4. handles the update in one unit of work and marks its inbox row handled in
-   the same final transaction; an update already handled is dropped.
+3. in the update's unit of work, reads its inbox status together with this
+   person's older updates that other workers recorded but have not handled yet
+   (one statement); those go first, oldest first, so their order holds across
+   workers; an update already handled is dropped,
+4. handles the update in that unit; its inbox row is marked handled once its
+   first reply is out (grouped with others', done.py) or in its final commit.
 If the database is unreachable the person is answered at once (outage.py) and
 the update stays pending; recovery hands it out again when its lease ends.
 """
