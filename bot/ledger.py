@@ -173,6 +173,23 @@ def _clauses(
     )
 
 
+async def _entries_of(
+    session: AsyncSession,
+    scope: Scope,
+    ids: Sequence[int],
+    *,
+    now: datetime,
+    today: date,
+    rules: Rules,
+    alerted: dict[int, int] | None = None,
+) -> list[Entry]:
+    """Entries for just these people (a page, the alerted, the overdue), unordered."""
+    people = await queries.profiles_of(session, ids)
+    return await _entries(
+        session, scope, people, ids, now=now, today=today, rules=rules, alerted=alerted
+    )
+
+
 @dataclass(frozen=True)
 class Page:
     entries: list[Entry]
@@ -201,15 +218,8 @@ async def ledger_page(
         return Page([], number, pages, 0)
     alerted = await queries.with_open_alerts(session, communities)
     # Those with open alerts are few: made entries now, each placed in its run by hand.
-    flagged = await _entries(
-        session,
-        scope,
-        await queries.profiles_of(session, list(alerted)),
-        list(alerted),
-        now=now,
-        today=today,
-        rules=rules,
-        alerted=alerted,
+    flagged = await _entries_of(
+        session, scope, list(alerted), now=now, today=today, rules=rules, alerted=alerted
     )
     flagged.sort(key=_order)
     priority, followed = _clauses(now, today, rules)
@@ -244,15 +254,8 @@ async def ledger_page(
         ids += got
         position += skip + len(got)  # short of `want` only where the run ends
     missing = [i for i in ids if i not in placed]
-    made = await _entries(
-        session,
-        scope,
-        await queries.profiles_of(session, missing),
-        missing,
-        now=now,
-        today=today,
-        rules=rules,
-        alerted=alerted,
+    made = await _entries_of(
+        session, scope, missing, now=now, today=today, rules=rules, alerted=alerted
     )
     placed |= {e.user_id: e for e in made}
     return Page([placed[i] for i in ids if i in placed], number, pages, total)
@@ -282,15 +285,7 @@ async def due(
     ids = await queries.people_ids(
         session, scope.communities, priority, not_(followed), offset=0, limit=None
     )
-    overdue = await _entries(
-        session,
-        scope,
-        await queries.profiles_of(session, ids),
-        ids,
-        now=now,
-        today=today,
-        rules=rules,
-    )
+    overdue = await _entries_of(session, scope, ids, now=now, today=today, rules=rules)
     overdue.sort(key=_order)
     return Due(
         overdue=[e for e in overdue if e.overdue],
