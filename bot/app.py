@@ -67,7 +67,7 @@ def build_application(
         .base_file_url(settings.telegram_api_base_url.removesuffix("/bot") + "/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
         .context_types(ContextTypes(context=BotContext))
-        .request(CommittingRequest(connection_pool_size=16, pool_timeout=10.0))
+        .request(CommittingRequest(connection_pool_size=max(64, 2 * settings.concurrent_updates)))
         .update_queue(queue)
         .get_updates_request(updates_request)
         .concurrent_updates(processor)
