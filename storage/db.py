@@ -155,7 +155,9 @@ def _wrote(session: AsyncSession) -> bool:
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_writes(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
+    # Anything but a SELECT counts as a write (a textual statement too): a unit that
+    # wrote must commit, one that only read may simply close.
+    if not state.is_select:
         state.session.info[_WROTE] = True
 
 
