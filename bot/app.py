@@ -37,7 +37,7 @@ from bot.handlers import (
 from bot.handlers.errors import on_error
 from bot.handlers.identify import identify
 from bot.keyboards import LANGUAGE_CALLBACK
-from bot.processing.intake import RecordingQueue
+from bot.processing.intake import RecordingQueue, UpdatesRequest
 from bot.processing.outage import KEY as OUTAGE_KEY
 from bot.processing.outage import OutageAnswers
 from bot.processing.processor import PersonalUpdateProcessor
@@ -58,6 +58,9 @@ def build_application(
         runtime.catalogs, settings.emergency_number, settings.default_locale
     )
     processor = PersonalUpdateProcessor(runtime.db, outage, settings.concurrent_updates)
+    queue = RecordingQueue()
+    updates_request = UpdatesRequest(connection_pool_size=1)  # records each batch it fetches
+    updates_request.queue = queue
     builder = (
         ApplicationBuilder()
         .application_class(application_class)
@@ -67,7 +70,8 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
         .context_types(ContextTypes(context=BotContext))
         .request(CommittingRequest(connection_pool_size=max(64, 2 * settings.concurrent_updates)))
-        .update_queue(RecordingQueue())
+        .update_queue(queue)
+        .get_updates_request(updates_request)
         .concurrent_updates(processor)
     )
     if not polling:

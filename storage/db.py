@@ -12,6 +12,7 @@ transaction of its own, as before.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x6D6368  # "mch": any constant shared by every worker will do
 
@@ -73,6 +75,11 @@ class Unit:
     # reply (or at the end). A crash before the reply replays the update cleanly; a
     # crash in the reply's round trip may repeat that one reply, never lose it.
     finish: Callable[[], Awaitable[object]] | None = None
+    # The same mark made outside this session, grouped with other updates' marks (see
+    # bot/processing/done.py), for when the session has nothing uncommitted to join it:
+    # it starts at once and the unit waits for it when it closes (`marking`).
+    finish_apart: Callable[[], asyncio.Future[None]] | None = None
+    marking: asyncio.Future[None] | None = None
 
     def joins(self, db: Database) -> bool:
         return self.db is db and not self.closed and asyncio.current_task() is self.task
@@ -96,10 +103,14 @@ class Unit:
                 self.failed = True
             if self.failed:
                 await self.session.rollback()
+        wrote = _wrote(self.session)
         if finish and self.finish is not None:
-            mark, self.finish = self.finish, None
+            mark, self.finish, self.finish_apart = self.finish, None, None
             await mark()
-        if self.session.in_transaction():
+            wrote = True
+        # A transaction that only read has nothing to make durable: closing the session
+        # ends it (one call to the database fewer per update).
+        if wrote and self.session.in_transaction():
             await self.session.commit()
 
 
@@ -117,30 +128,36 @@ async def commit_before_sending() -> None:
     """Called before every Bot API request: nothing is confirmed before it is stored.
     A unit that has only read so far has nothing to store and costs no commit."""
     unit = current_unit()
-    if unit is not None and not unit.database_failed and (
-        unit.session.info.get(_WROTE) or _pending(unit.session)
-    ):
+    if unit is not None and not unit.database_failed and _wrote(unit.session):
         await unit.commit(finish=False)
 
 
 async def mark_handled_after_sending() -> None:
     """Called once Telegram has taken a request: the update counts as handled from now."""
     unit = current_unit()
-    if unit is not None and not unit.database_failed and unit.finish is not None:
-        await unit.commit()
+    if unit is None or unit.database_failed or unit.finish is None:
+        return
+    if unit.finish_apart is not None and not unit.failed and not _wrote(unit.session):
+        unit.marking = unit.finish_apart()
+        unit.finish = unit.finish_apart = None
+        return
+    await unit.commit()
 
 
 _WROTE = "mch_wrote"
 
 
-def _pending(session: AsyncSession) -> bool:
+def _wrote(session: AsyncSession) -> bool:
+    """Something not yet committed: written already, or waiting to be flushed."""
     sync = session.sync_session
-    return bool(sync.new or sync.dirty or sync.deleted)
+    return bool(session.info.get(_WROTE) or sync.new or sync.dirty or sync.deleted)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_writes(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
+    # Anything but a SELECT counts as a write (a textual statement too): a unit that
+    # wrote must commit, one that only read may simply close.
+    if not state.is_select:
         state.session.info[_WROTE] = True
 
 
@@ -210,6 +227,13 @@ class Database:
             unit.closed = True
             _current_unit.reset(token)
             await session.close()
+            # Its connection is back in the pool (the group needs one); the update counts
+            # as finished only once its mark is durable.
+            if unit.marking is not None:
+                try:
+                    await unit.marking
+                except Exception:
+                    log.warning("could not mark an update handled; it is handled again later")
 
     async def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to `revision` with Alembic, on this engine's connection.

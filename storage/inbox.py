@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import JSON, and_, bindparam, case, delete, func, or_, type_coerce, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,39 +41,55 @@ class Received:
     payload: dict[str, Any]
 
 
+# The hot path (recording, the status check, marking handled) runs as Core statements on
+# the connection: no ORM identity map, unit-of-work flush or attribute bookkeeping per
+# update, and statements the compiled cache keeps (they never change shape).
+Target = AsyncSession | AsyncConnection
+_TABLE = InboxUpdate.__table__  # type: ignore[attr-defined]
+
+
+async def _connection(target: Target) -> AsyncConnection:
+    return await target.connection() if isinstance(target, AsyncSession) else target
+
+
 def _is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
+def _insert_new(dialect: str):  # type: ignore[no-untyped-def]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_TABLE)
+        .on_conflict_do_nothing(index_elements=[_TABLE.c.update_id])
+        .returning(_TABLE.c.update_id)
+    )
+
+
 async def record(
-    session: AsyncSession, updates: Sequence[Received], *, owner: str, lease: timedelta
+    target: Target, updates: Sequence[Received], *, owner: str, lease: timedelta
 ) -> set[int]:
-    """Insert what is new; return the update ids that were not recorded before."""
+    """Insert what is new; return the update ids that were not recorded before.
+
+    One statement for the whole batch (SQLAlchemy's insertmanyvalues), whose compiled
+    form is cached whatever the batch size."""
     if not updates:
         return set()
+    connection = await _connection(target)
     now = wall_now()
-    insert = postgresql.insert if _is_postgres(session) else sqlite.insert
-    stmt = (
-        insert(InboxUpdate)
-        .values(
-            [
-                {
-                    "update_id": u.update_id,
-                    "person": u.person,
-                    "payload": u.payload,
-                    "status": PENDING,
-                    "leased_by": owner,
-                    "leased_until": now + lease,
-                    "attempts": 0,
-                    "received_at": now,
-                }
-                for u in updates
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=[InboxUpdate.update_id])
-        .returning(col(InboxUpdate.update_id))
-    )
-    result = await session.exec(stmt)  # type: ignore[call-overload]
+    rows = [
+        {
+            "update_id": u.update_id,
+            "person": u.person,
+            "payload": u.payload,
+            "status": PENDING,
+            "leased_by": owner,
+            "leased_until": now + lease,
+            "attempts": 0,
+            "received_at": now,
+        }
+        for u in updates
+    ]
+    result = await connection.execute(_insert_new(connection.dialect.name), rows)
     return {row[0] for row in result.all()}
 
 
@@ -82,27 +100,65 @@ async def is_pending(session: AsyncSession, update_id: int) -> bool:
     return result.first() == PENDING
 
 
-async def pending_before(session: AsyncSession, person: int, update_id: int) -> list[InboxUpdate]:
-    """This person's unhandled updates older than `update_id`, oldest first: handled
-    before it, so one person's updates keep their order whichever worker got them."""
-    rows = await session.exec(
-        select(InboxUpdate)
-        .where(
-            col(InboxUpdate.person) == person,
-            col(InboxUpdate.status) == PENDING,
-            col(InboxUpdate.update_id) < update_id,
-        )
-        .order_by(col(InboxUpdate.update_id))
-    )
-    return list(rows.all())
+@dataclass(frozen=True)
+class Older:
+    update_id: int
+    payload: dict[str, Any]
 
 
-async def mark_done(session: AsyncSession, update_id: int) -> None:
-    """Handled: the payload (what the person typed) is not kept."""
-    await session.exec(  # type: ignore[call-overload]
-        update(InboxUpdate)
-        .where(col(InboxUpdate.update_id) == update_id)
-        .values(status=DONE, payload={}, handled_at=wall_now(), leased_by=None, leased_until=None)
+async def status_and_older(
+    target: Target, person: int, update_id: int, *, older: bool
+) -> tuple[str | None, list[Older]]:
+    """The update's status (None: not in the inbox) and, with `older`, this person's
+    unhandled updates before it, oldest first: handled before it, so one person's
+    updates keep their order whichever worker got them. One statement for both."""
+    c = _TABLE.c
+    this = c.update_id == update_id
+    where = this
+    if older:
+        earlier = and_(c.person == person, c.status == PENDING, c.update_id < update_id)
+        where = or_(this, earlier)
+    # Its own payload is not needed (the update is in hand): only the older ones'.
+    payload = type_coerce(case((this, None), else_=c.payload), JSON)
+    query = core_select(c.update_id, c.status, payload).where(where).order_by(c.update_id)
+    rows = (await (await _connection(target)).execute(query)).all()
+    status = None
+    found: list[Older] = []
+    for row_id, row_status, row_payload in rows:
+        if row_id == update_id:
+            status = row_status
+        else:
+            found.append(Older(row_id, row_payload))
+    return status, found
+
+
+async def pending_before(session: AsyncSession, person: int, update_id: int) -> list[Older]:
+    return (await status_and_older(session, person, update_id, older=True))[1]
+
+
+def _done(now: datetime) -> dict[str, Any]:
+    # Handled: the payload (what the person typed) is not kept.
+    return {
+        "status": DONE,
+        "payload": {},
+        "handled_at": now,
+        "leased_by": None,
+        "leased_until": None,
+    }
+
+
+async def mark_done(target: Target, update_id: int) -> None:
+    """Mark one update handled."""
+    await mark_many_done(target, [update_id])
+
+
+_MARK_MANY = update(_TABLE).where(_TABLE.c.update_id.in_(bindparam("ids", expanding=True)))
+
+
+async def mark_many_done(target: Target, update_ids: Sequence[int]) -> None:
+    """Mark updates handled in one statement (bot/processing/done.py)."""
+    await (await _connection(target)).execute(
+        _MARK_MANY.values(_done(wall_now())), {"ids": list(update_ids)}
     )
 
 

@@ -147,20 +147,20 @@ async def _ledger_page(
     _ = context.tr.gettext
     now = runtime.clock.now()
     async with runtime.db.session() as session:
-        everyone = await ledger.entries(
-            session, scope, now=now, today=runtime.today(), rules=triage_rules()
+        found = await ledger.ledger_page(
+            session, scope, number, now=now, today=runtime.today(), rules=triage_rules()
         )
-        items, number, pages = ledger.page(everyone, number)
+        items, number, pages = found.entries, found.number, found.pages
         ledger.record_view(
             session, scope, "ledger_view", [e.user_id for e in items], now, page=number
         )
-    if not everyone:
+    if not found.people:
         return _("Nobody in your communities has joined yet."), InlineKeyboardMarkup([])
     names = await _community_names(context)
     header = " · ".join(
         [
             _("<b>Ledger</b>"),
-            _("People: {n}").format(n=len(everyone)),
+            _("People: {n}").format(n=found.people),
             _("page {page}/{pages}").format(page=number, pages=pages),
         ]
     )

@@ -16,7 +16,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
@@ -68,18 +67,20 @@ class PersonLocks:
 
     @asynccontextmanager
     async def _advisory(self, person: int) -> AsyncIterator[AsyncConnection]:
-        key = {"space": LOCK_SPACE, "key": _lock_key(person)}
+        # Taken and released on the driver connection outside any transaction: one round
+        # trip each, instead of BEGIN, SELECT, COMMIT through SQLAlchemy.
+        space, key = LOCK_SPACE, _lock_key(person)
         async with self.db.engine.connect() as connection:
-            await connection.execute(text("SELECT pg_advisory_lock(:space, :key)"), key)
-            await connection.commit()  # the lock is the session's; no transaction stays open
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.fetchval("SELECT pg_advisory_lock($1, $2)", space, key)
             try:
                 yield connection
             finally:
                 try:
                     if connection.in_transaction():
                         await connection.rollback()
-                    await connection.execute(text("SELECT pg_advisory_unlock(:space, :key)"), key)
-                    await connection.commit()
+                    await driver.fetchval("SELECT pg_advisory_unlock($1, $2)", space, key)
                 except Exception:
                     # Never hand a connection that may still hold the lock back to the pool.
                     await connection.invalidate()

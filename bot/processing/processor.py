@@ -4,10 +4,12 @@ python-telegram-bot hands every update to `process_update`; this one
 1. waits for the person's turn in this process (before taking a concurrency
    slot, so one person's backlog never holds slots other people need),
 2. takes a slot, then the person's turn across workers (PostgreSQL advisory lock),
-3. handles this person's older updates that other workers recorded but have
-   not handled yet, oldest first, so their order holds across workers,
-4. handles the update in one unit of work and marks its inbox row handled in
-   the same final transaction; an update already handled is dropped.
+3. in the update's unit of work, reads its inbox status together with this
+   person's older updates that other workers recorded but have not handled yet
+   (one statement); those go first, oldest first, so their order holds across
+   workers; an update already handled is dropped,
+4. handles the update in that unit; its inbox row is marked handled once its
+   first reply is out (grouped with others', done.py) or in its final commit.
 If the database is unreachable the person is answered at once (outage.py) and
 the update stays pending; recovery hands it out again when its lease ends.
 """
@@ -22,12 +24,13 @@ from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.observability import processing as observe
+from bot.processing.done import DoneMarks
 from bot.processing.locks import PersonLocks
 from bot.processing.outage import OutageAnswers
 from bot.processing.people import person_of
 from storage import inbox
-from storage.db import Database, is_database_down
-from storage.models import InboxUpdate
+from storage.db import Database, Unit, is_database_down
+from storage.inbox import Older
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
         self.db = db
         self.outage = outage
         self.locks = PersonLocks(db)
+        self.done = DoneMarks(db)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.handled = 0
         self.dropped_duplicates = 0
@@ -65,67 +69,79 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
         person = person_of(update)
         try:
             async with self.locks.across_workers(person) as connection:
-                for row in await self._older(connection, person, update.update_id):
-                    older = Update.de_json(row.payload, self._app().bot)
-                    await self._handle(connection, older, self._app().process_update(older))
+                # Usually one unit does it all: look up the inbox, handle, mark handled.
+                async with self.db.unit(connection) as unit:
+                    status, older = await self._lookup(unit, person, update.update_id)
+                    if not older:
+                        await self._run(unit, update, coroutine, status)
+                        return
+                # Another worker recorded older updates of this person and has not handled
+                # them: they go first, each in its own unit, then this one.
+                for row in older:
+                    earlier = Update.de_json(row.payload, self._app().bot)
+                    async with self.db.unit(connection) as unit:
+                        coroutine_ = self._app().process_update(earlier)
+                        await self._run(unit, earlier, coroutine_, inbox.PENDING)
                     self._finish(row.update_id)
-                await self._handle(connection, update, coroutine)
+                async with self.db.unit(connection) as unit:
+                    await self._run(unit, update, coroutine, status)
         except Exception as error:
-            _close(coroutine)
             if not is_database_down(error):
                 raise
             log.warning("database unreachable while handling update %s", update.update_id)
             if self.application is not None:
                 await self.outage.answer(self.application.bot, update)
         finally:
+            _close(coroutine)  # never started (a duplicate, a failure): a no-op once awaited
             self._finish(update.update_id)
 
     def _finish(self, update_id: int) -> None:
         if self.finished is not None:
             self.finished(update_id)
 
-    async def _older(self, connection: Any, person: int, update_id: int) -> list[InboxUpdate]:
+    async def _lookup(
+        self, unit: Unit, person: int, update_id: int
+    ) -> tuple[str | None, list[Older]]:
+        """The update's inbox status and (PostgreSQL) the person's older pending updates.
+
+        On SQLite (one process) an update this process recorded a moment ago, still within
+        its lease, is known to be pending: nobody can have claimed it yet, and a copy
+        that recovery queues later waits behind it for the person's lock and then finds it
+        handled. So the common update costs no lookup at all."""
         if self.db.is_sqlite:
-            return []  # one process: its own per-person lock already keeps the order
-        async with self.db.unit(connection) as unit:
-            return await inbox.pending_before(unit.session, person, update_id)
+            intake = getattr(self._app().update_queue, "intake", None)
+            if intake is not None and intake.still_leased(update_id):
+                return inbox.PENDING, []
+        return await inbox.status_and_older(
+            unit.session, person, update_id, older=not self.db.is_sqlite
+        )
 
     def _app(self) -> Application[Any, Any, Any, Any, Any, Any]:
         assert self.application is not None
         return self.application
 
-    async def _handle(self, connection: Any, update: Update, coroutine: Awaitable[Any]) -> None:
-        """Handle one update in one unit of work, unless it was handled already."""
+    async def _run(
+        self, unit: Unit, update: Update, coroutine: Awaitable[Any], status: str | None = None
+    ) -> None:
+        """Handle one update in `unit`, unless it was handled already (`status` done);
+        an update in the inbox (`status` pending) is marked handled by the unit."""
+        if status == inbox.DONE:
+            self.dropped_duplicates += 1
+            return
         update_id = update.update_id
-        started = False
-        try:
-            async with self.db.unit(connection) as unit:
-                status = await _status(unit.session, update_id)
-                if status == inbox.DONE:
-                    self.dropped_duplicates += 1
-                    _close(coroutine)
-                    return
-                started = True
-                if status is not None:
-                    session = unit.session
-                    unit.finish = lambda: inbox.mark_done(session, update_id)
-                with observe.handling(update):
-                    await coroutine
-                if unit.database_failed:
-                    # Nothing reached the person but the outage answer: left pending,
-                    # recovery hands it out again once its lease ends.
-                    unit.finish = None
-                    unit.failed = True
-                    return
-                self.handled += 1
-        finally:
-            if not started:
-                _close(coroutine)
-
-
-async def _status(session: Any, update_id: int) -> str | None:
-    row = await session.get(InboxUpdate, update_id)
-    return row.status if row is not None else None
+        if status is not None:
+            session = unit.session
+            unit.finish = lambda: inbox.mark_done(session, update_id)
+            unit.finish_apart = lambda: self.done.mark(update_id)
+        with observe.handling(update):
+            await coroutine
+        if unit.database_failed:
+            # Nothing reached the person but the outage answer: left pending,
+            # recovery hands it out again once its lease ends.
+            unit.finish = unit.finish_apart = None
+            unit.failed = True
+            return
+        self.handled += 1
 
 
 def _close(coroutine: Awaitable[Any]) -> None:
