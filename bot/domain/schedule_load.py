@@ -36,7 +36,8 @@ from bot.domain.schedule_model import (
 SCHEDULES_DIR = Path(__file__).resolve().parents[2] / "content" / "schedules"
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _TOP_KEYS = {"version", "sources", "checkins", "events"}
-_CHECKIN_KEYS = {"hour", "digest_hour", "infection_days", "weekly_on", "priority", "routine"}
+_CHECKIN_KEYS = {"hour", "digest_hour", "infection_days", "fever_from_c", "weekly_on"}
+_CHECKIN_KEYS |= {"priority", "routine"}
 _TIER_KEYS = {"every_days", "ladder"}
 _EVENT_KEYS = {
     "id",
@@ -120,7 +121,12 @@ def _checkins(raw: Any, problems: _Problems) -> Checkins:
     if weekday not in WEEKDAYS:
         problems.append(f"checkins: weekly_on must be one of {', '.join(WEEKDAYS)}")
         weekday = "monday"
+    fever = raw.get("fever_from_c", 37.3)
+    if not isinstance(fever, int | float) or isinstance(fever, bool) or not 36.5 <= fever <= 39:
+        problems.append("checkins: fever_from_c must be a temperature from 36.5 to 39")
+        fever = 37.3
     return Checkins(
+        fever_from_c=float(fever),
         hour=problems.integer(raw, "hour", where, 0, 23, 10) or 0,
         digest_hour=problems.integer(raw, "digest_hour", where, 0, 23, 9) or 0,
         infection_days=problems.integer(raw, "infection_days", where, 1, 60, 14) or 14,

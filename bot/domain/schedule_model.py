@@ -55,6 +55,7 @@ class Checkins:
     hour: int
     digest_hour: int
     infection_days: int
+    fever_from_c: float
     weekly_on: int  # 0 = Monday, as date.weekday()
     priority: CheckinTier
     routine: CheckinTier
