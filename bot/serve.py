@@ -59,7 +59,8 @@ class BotService:
         self.delivery.jobs.append(lambda: escalate_due(runtime))
         self.delivery.jobs.append(retention.daily_purge(runtime))
         # Scheduled check-ins, stage messages, the non-response ladder and staff digests.
-        self.delivery.jobs.append(FollowupJob(runtime))
+        if runtime.settings.followup_enabled:
+            self.delivery.jobs.append(FollowupJob(runtime))
         self._metrics: web.AppRunner | None = None
         self.application.bot_data[delivery.KEY] = self.delivery
         # Updates are recorded in the inbox before Telegram hears they arrived.

@@ -76,7 +76,7 @@ def test_daily_checkin_for_priority_at_the_configured_hour() -> None:
 
 
 def test_weekly_checkin_for_routine_on_its_weekday_and_through_the_week() -> None:
-    mother = Person(1, pregnant=True, due_date=due_at_weeks(20), colour="green")
+    mother = Person(1, pregnant=True, due_date=due_at_weeks(16), colour="green")
     assert "checkin:2026-11-30" in keys(mother, local(MONDAY, 10))
     # After downtime it still goes once on Wednesday, under Monday's key.
     assert "checkin:2026-11-30" in keys(mother, local(date(2026, 12, 2), 12))
@@ -86,14 +86,14 @@ def test_weekly_checkin_for_routine_on_its_weekday_and_through_the_week() -> Non
 
 
 def test_yesterdays_checkin_is_stale_today() -> None:
-    mother = Person(1, pregnant=True, due_date=due_at_weeks(38))
+    mother = Person(1, pregnant=True, due_date=due_at_weeks(41))
     today = keys(mother, local(date(2026, 12, 2), 10))
     assert "checkin:2026-12-02" in today
     assert "checkin:2026-12-01" not in today
 
 
 def test_quiet_hours_hold_and_release_at_their_end() -> None:
-    mother = Person(1, pregnant=True, due_date=due_at_weeks(38))
+    mother = Person(1, pregnant=True, due_date=due_at_weeks(41))
     night = local(date(2026, 12, 1), 22)
     held = plan(mother, History(), night, SCHEDULE, STAGES, PRIORITY, ZONE, QUIET)
     assert not held.send
@@ -221,3 +221,18 @@ def test_every_pregnancy_week_has_exactly_one_stage(weeks: int) -> None:
     mother = Person(1, pregnant=True, due_date=due_at_weeks(weeks))
     found = [k for k in keys(mother, local(MONDAY, 12)) if k.startswith("stage:")]
     assert len(found) == 1
+
+
+def test_one_question_a_day_dialogs_first_and_after_the_plain_messages() -> None:
+    # At 38 weeks the third-trimester mood check and the daily check-in are both due.
+    mother = Person(1, pregnant=True, due_date=due_at_weeks(38))
+    found = plan(mother, History(), local(MONDAY, 10), SCHEDULE, STAGES, PRIORITY, ZONE, QUIET)
+    actions = [o.action for o in found.send]
+    assert actions[-1] == "dialog" and "checkin" not in actions
+    assert [o.key for o in found.send][-1] == "phq2_trimester_3:0"
+    # Once something with buttons went out today, only plain messages follow.
+    later = keys(mother, local(MONDAY, 11), History(asked_today=True))
+    assert not any(k.startswith(("checkin", "phq2")) for k in later)
+    # The next day the check-in comes; the mood check was sent and stays sent.
+    sent = History(sent=frozenset({"phq2_trimester_3:0"}))
+    assert "checkin:2026-12-01" in keys(mother, local(date(2026, 12, 1), 10), sent)

@@ -50,16 +50,17 @@ async def test_a_scan_sends_each_due_item_once(runtime: Runtime, clock: ManualCl
     await world(runtime)
     first = await runner.scan(runtime, clock.now())
     assert first["people"] == 3
-    assert await kinds(runtime, 2001) == ["followup_checkin", "followup_stage"]
-    # Routine on Monday: the weekly check-in, her stage, and the second-trimester mood check.
-    assert sorted(await kinds(runtime, 2002)) == [
-        "followup_checkin",
-        "followup_dialog",
-        "followup_stage",
-    ]
+    assert await kinds(runtime, 2001) == ["followup_stage", "followup_checkin"]
+    # Routine on Monday: her stage, and one question: the second-trimester mood check
+    # comes first; her weekly check-in waits for tomorrow (one question a day).
+    assert await kinds(runtime, 2002) == ["followup_stage", "followup_dialog"]
+    clock.set(T0 + timedelta(days=1))
+    await runner.scan(runtime, clock.now())
+    assert (await kinds(runtime, 2002))[2:] == ["followup_checkin"]
     assert sorted(await kinds(runtime, 2003)) == ["followup_checkin", "followup_stage"]
     again = await runner.scan(runtime, clock.now() + timedelta(minutes=5))
     assert not any(k.startswith("sent_") for k in again)
+    # Nothing twice; and her unanswered check-in (its ladder) stands in for Tuesday's.
     assert len(await kinds(runtime, 2001)) == 2
 
 
@@ -86,8 +87,8 @@ async def test_the_ladder_nudges_reasks_then_opens_one_task_and_one_digest(
         clock.set(T0 + timedelta(hours=hours))
         await job()
     assert await kinds(runtime, 2001) == [
-        "followup_checkin",
         "followup_stage",
+        "followup_checkin",
         "followup_nudge",
         "followup_reask",
     ]
@@ -152,7 +153,7 @@ async def test_stop_cancels_what_is_still_to_come(runtime: Runtime, clock: Manua
     for hours in (4, 24, 30, 48):
         clock.set(T0 + timedelta(hours=hours))
         await job()
-    assert await kinds(runtime, 2001) == ["followup_checkin", "followup_stage"]
+    assert await kinds(runtime, 2001) == ["followup_stage", "followup_checkin"]
     async with runtime.db.session() as session:
         assert (await session.exec(select(FollowupTask))).all() == []
 
@@ -175,9 +176,9 @@ async def test_after_30_hours_down_each_missed_item_goes_once(
         ).all()
     checkins = sorted(k for k in keys if k.startswith("checkin:"))
     assert checkins == ["checkin:2026-12-01"]
-    assert await kinds(runtime, 2001) == ["followup_checkin", "followup_stage"]
-    # The weekly one is still inside its week: sent once, late, not dropped.
-    assert (await kinds(runtime, 2002)).count("followup_checkin") == 1
+    assert await kinds(runtime, 2001) == ["followup_stage", "followup_checkin"]
+    # The routine mother's mood check is still inside its window: sent once, late.
+    assert (await kinds(runtime, 2002)).count("followup_dialog") == 1
 
 
 async def test_two_workers_send_each_due_item_exactly_once(

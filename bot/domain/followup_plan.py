@@ -64,6 +64,7 @@ class History:
     sent: frozenset[str] = frozenset()  # keys already stored whose window is still open
     ladder_open: bool = False  # an unanswered check-in is still climbing its ladder
     in_conversation: bool = False
+    asked_today: bool = False  # a check-in or dialog (something with buttons) went out today
 
 
 @dataclass(frozen=True)
@@ -244,9 +245,7 @@ def plan(
         for o in occurrences_on(person, day, schedule, stages, priority, zone)
         if o.nominal_at <= now < o.expires_at and o.key not in history.sent
     ]
-    if history.ladder_open:
-        # The re-ask of an unanswered check-in stands in for today's: never two at once.
-        due = [o for o in due if o.action != "checkin"]
+    due = _one_question(due, history)
     if not due:
         return Plan()
     if quiet.contains(now.astimezone(zone).time().replace(tzinfo=None)):
@@ -255,6 +254,26 @@ def plan(
     if history.in_conversation:
         return Plan(held=tuple((o, "in_conversation", None) for o in due))
     return Plan(send=tuple(due))
+
+
+INTERACTIVE = ("dialog", "checkin")  # dialogs first: rare, and a contact in themselves
+
+
+def _one_question(due: list[Occurrence], history: History) -> list[Occurrence]:
+    """At most one message with buttons a day, and none while a ladder climbs.
+
+    Two questions at once would each bury the other's buttons. The re-ask of an
+    unanswered check-in stands in for today's check-in. What waits stays due inside
+    its window (a mood check a day later), and goes after the plain messages so its
+    buttons are the last ones she sees.
+    """
+    plain = [o for o in due if o.action not in INTERACTIVE]
+    if history.ladder_open or history.asked_today:
+        return plain
+    asks = sorted(
+        (o for o in due if o.action in INTERACTIVE), key=lambda o: INTERACTIVE.index(o.action)
+    )
+    return plain + asks[:1]
 
 
 def next_rung(ladder: Sequence[Rung], steps_done: int) -> Rung | None:

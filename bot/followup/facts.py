@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.domain.followup_plan import History, Person
+from bot.domain.followup_plan import INTERACTIVE, History, Person
 from bot.domain.schedule_model import Schedule
 from bot.i18n import negotiate_locale
 from storage.models import Child, Dialog, FollowupItem, Profile, Report, User
@@ -105,14 +105,20 @@ async def load(
         ).all()
     )
     sent: dict[int, set[str]] = defaultdict(set)
-    for user_id, key in (
+    asked: set[int] = set()
+    local_midnight = datetime.combine(
+        now.astimezone(settings.zone).date(), time(0), tzinfo=settings.zone
+    )
+    for user_id, key, action, sent_at in (
         await session.exec(
-            select(FollowupItem.user_id, FollowupItem.key).where(
-                col(FollowupItem.user_id).in_(ids), col(FollowupItem.expires_at) > now
-            )
+            select(
+                FollowupItem.user_id, FollowupItem.key, FollowupItem.action, FollowupItem.sent_at
+            ).where(col(FollowupItem.user_id).in_(ids), col(FollowupItem.expires_at) > now)
         )
     ).all():
         sent[user_id].add(key)
+        if action in INTERACTIVE and sent_at >= local_midnight:
+            asked.add(user_id)
     # A ladder still climbing outlives its check-in's window (the re-ask comes next day).
     ladder = set(
         (
@@ -144,6 +150,7 @@ async def load(
             sent=frozenset(sent.get(profile.user_id, ())),
             ladder_open=profile.user_id in ladder,
             in_conversation=profile.user_id in talking,
+            asked_today=profile.user_id in asked,
         )
         locale = negotiate_locale(user.locale, user.language_code, settings.default_locale)
         found.append(Recipient(person, history, user.chat_id, locale, profile.community_code))

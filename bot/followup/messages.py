@@ -109,7 +109,7 @@ def render(
     number = settings.emergency_number
     if action in ("checkin", "reask"):
         first = CHECKIN_PREGNANT if pregnant else CHECKIN_PARENT
-        head = _(REASK if action == "reask" else first)
+        head = _(REASK) if action == "reask" else _(first)
         danger = _(DANGER_PREGNANT if pregnant else DANGER_CHILD).format(number=number)
         return f"{head}\n\n{danger}", checkin_keyboard(tr, item_id, token, pregnant)
     if action == "nudge":
