@@ -148,3 +148,47 @@ async def test_all_well_is_a_report_without_an_alert_and_an_old_press_is_refused
     clock.advance(hours=5)
     await drain(harness)
     assert not any(words["nudge"] in t for t in to_her(harness))
+
+
+async def test_the_trimester_mood_check_a_positive_screen_is_handled_as_in_report(
+    followup_harness: BotHarness, clock: ManualClock
+) -> None:
+    harness = followup_harness
+    db = harness.runtime.db
+    await factories.community(db)
+    await factories.staff(db, WORKER, ["C001"])
+    await factories.mother(db, MOTHER, week=33, locale="en")  # third trimester, routine
+    clock.advance(minutes=1)
+    await drain(harness)
+    mother = harness.user(MOTHER, language_code="en")
+    assert "1/2" in mother.last_keyboard_message().text
+    await mother.press("Nearly every day")
+    assert "2/2" in mother.last_keyboard_message().text
+    answer = await mother.press("More than half the days")
+    assert "12356" in answer.text  # the helpline, as /report answers a positive screen
+    async with harness.runtime.db.session() as session:
+        [report] = (await session.exec(select(Report))).all()
+        [alert] = (await session.exec(select(Alert))).all()
+    assert report.data["phq2"] == [3, 2] and "mental.phq2_positive" in report.reasons
+    assert alert.user_id == MOTHER
+
+
+async def test_two_weeks_past_the_due_date_she_is_asked_and_moves_to_parent(
+    followup_harness: BotHarness, clock: ManualClock
+) -> None:
+    from storage.models import Profile
+
+    harness = followup_harness
+    db = harness.runtime.db
+    await factories.community(db)
+    await factories.mother(db, MOTHER, week=42, locale="en")
+    clock.advance(minutes=1)
+    await drain(harness)
+    mother = harness.user(MOTHER, language_code="en")
+    assert "Has your baby arrived?" in mother.last_keyboard_message().text
+    reply = await mother.press("Yes, my baby is here")
+    assert "Congratulations" in reply.text
+    async with harness.runtime.db.session() as session:
+        profile = await session.get(Profile, MOTHER)
+    assert profile is not None
+    assert (profile.pregnant, profile.pregnancy_outcome) == (False, "birth")
