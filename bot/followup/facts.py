@@ -119,6 +119,29 @@ async def load(
         sent[user_id].add(key)
         if action in INTERACTIVE and sent_at >= local_midnight:
             asked.add(user_id)
+    # A re-ask today stands in for today's check-in, even once its ladder has ended.
+    horizon = max((r.after_hours for r in schedule.checkins.priority.ladder), default=0.0)
+    for user_id, sent_at, ref, steps in (
+        await session.exec(
+            select(
+                FollowupItem.user_id,
+                FollowupItem.sent_at,
+                FollowupItem.ref,
+                FollowupItem.ladder_steps,
+            ).where(
+                col(FollowupItem.user_id).in_(ids),
+                FollowupItem.action == "checkin",
+                col(FollowupItem.ladder_steps) > 0,
+                col(FollowupItem.sent_at) >= local_midnight - timedelta(hours=horizon),
+            )
+        )
+    ).all():
+        rungs = schedule.checkins.tier("priority" if ref == "priority" else "routine").ladder
+        if any(
+            r.step == "reask" and sent_at + timedelta(hours=r.after_hours) >= local_midnight
+            for r in rungs[:steps]
+        ):
+            asked.add(user_id)
     # A ladder still climbing outlives its check-in's window (the re-ask comes next day).
     ladder = set(
         (
