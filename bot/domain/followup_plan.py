@@ -288,3 +288,37 @@ def rung_at(rung: Rung, sent_at: datetime) -> datetime:
 def recent_infection(reports: Iterable[tuple[date, bool]], today: date, days: int) -> bool:
     """Whether any (reported_on, positive test or fever) falls within the last `days`."""
     return any(flag and (today - on).days < days for on, flag in reports)
+
+
+def preview(
+    person: Person,
+    history: History,
+    start: datetime,
+    days: int,
+    schedule: Schedule,
+    stages: Sequence[StageLike],
+    priority: PriorityRule,
+    zone: tzinfo,
+    quiet: QuietHours,
+) -> list[tuple[datetime, Occurrence]]:
+    """What she would receive over `days`, hour by hour, if she answered every question.
+
+    The same planner the runner uses, so the preview cannot drift from what is sent;
+    silence (the ladder) and conversations are left out: they depend on her.
+    """
+    sent = set(history.sent)
+    asked_on: set[date] = set()
+    found: list[tuple[datetime, Occurrence]] = []
+    moment = start.replace(minute=0, second=0, microsecond=0)
+    while moment < start + timedelta(days=days):
+        day = moment.astimezone(zone).date()
+        now_history = History(frozenset(sent), asked_today=day in asked_on)
+        for occurrence in plan(
+            person, now_history, moment, schedule, stages, priority, zone, quiet
+        ).send:
+            found.append((moment, occurrence))
+            sent.add(occurrence.key)
+            if occurrence.action in INTERACTIVE:
+                asked_on.add(day)
+        moment += timedelta(hours=1)
+    return found
