@@ -25,7 +25,7 @@ async def _preview(settings: Settings, user_id: int, days: int) -> list[str]:
     try:
         now = Clock().now()
         async with db.session() as session:
-            found = await facts.load(session, [user_id], now, settings, runner.schedule())
+            found, _last = await facts.load(session, now, settings, runner.schedule(), only=user_id)
     finally:
         await db.dispose()
     if not found:
@@ -37,7 +37,7 @@ async def _preview(settings: Settings, user_id: int, days: int) -> list[str]:
         now,
         days,
         runner.schedule(),
-        runner.stages(),  # type: ignore[arg-type]
+        runner.stages(),
         runner.priority_rule(),
         settings.zone,
         settings.quiet,

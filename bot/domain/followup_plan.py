@@ -20,13 +20,15 @@ today is "where she is" and so is sent to a late joiner.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Literal, NamedTuple
 
 from bot.domain.dates import add_months, completed_months
 from bot.domain.quiet_hours import QuietHours
-from bot.domain.schedule_model import Event, Rung, Schedule, Tier
+from bot.domain.schedule_model import Checkins, Event, Rung, Schedule, Tier
 from bot.domain.stages import StageLike, stage_candidates
 
 FULL_TERM_DAYS = 280
@@ -40,8 +42,10 @@ class PriorityRule:
     gestation_days: int
 
 
-@dataclass(frozen=True)
-class Person:
+# Person, History and Occurrence are NamedTuples: a scan builds one of each per person
+# (and several occurrences), and a tuple is built several times faster than a frozen
+# dataclass.
+class Person(NamedTuple):
     user_id: int
     pregnant: bool = False
     due_date: date | None = None
@@ -57,8 +61,7 @@ class Person:
         return max(self.child_births) if self.child_births else None
 
 
-@dataclass(frozen=True)
-class History:
+class History(NamedTuple):
     """What the planner needs from the database about her."""
 
     sent: frozenset[str] = frozenset()  # keys already stored whose window is still open
@@ -67,8 +70,7 @@ class History:
     asked_today: bool = False  # a check-in or dialog (something with buttons) went out today
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     key: str
     event: str  # "checkin" or the schedule event's id
     action: str  # "checkin" | "stage" | "topic" | "dialog"
@@ -82,6 +84,29 @@ class Plan:
     send: tuple[Occurrence, ...] = ()
     # Due but held: (occurrence, "quiet_hours" | "in_conversation", earliest release).
     held: tuple[tuple[Occurrence, str, datetime | None], ...] = field(default=())
+
+
+class StageIndex:
+    """The most specific stage for each week or month, worked out once for all people.
+
+    `stage_candidates` sorts the whole list on each call; a schedule run asks the
+    same 40 weeks and 72 months a hundred thousand times.
+    """
+
+    def __init__(self, stages: Iterable[StageLike]) -> None:
+        self.stages = tuple(stages)
+        self._cache: dict[tuple[str, int], StageLike | None] = {}
+
+    def at(self, age: int, kind: Literal["pregnancy", "child"]) -> StageLike | None:
+        key = (kind, age)
+        if key not in self._cache:
+            found = stage_candidates(age, kind, self.stages)
+            self._cache[key] = found[0] if found else None
+        return self._cache[key]
+
+
+def _index(stages: Sequence[StageLike] | StageIndex) -> StageIndex:
+    return stages if isinstance(stages, StageIndex) else StageIndex(stages)
 
 
 def _at(day: date, hour: int, zone: tzinfo) -> datetime:
@@ -121,44 +146,69 @@ def _checkin(
 ) -> Occurrence | None:
     if not (person.pregnant or person.child_births):
         return None
-    tier = tier_of(person, day, priority)
-    checkins = schedule.checkins
+    found = _checkin_on(tier_of(person, day, priority), day, schedule.checkins, zone)
+    if person.joined is not None and found.nominal_at < person.joined:
+        return None  # late joiners never get what fell due before they came
+    return found
+
+
+# The calendar arithmetic below depends on dates shared by many people (a due date, a
+# day), never on the person: cached, a 100,000-person scan is mostly dictionary look-ups.
+_CACHE = 65536
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _checkin_on(tier: Tier, day: date, checkins: Checkins, zone: tzinfo) -> Occurrence:
     if tier == "priority":
         first, last = day, day + timedelta(days=1)
     else:
         first = day - timedelta(days=(day.weekday() - checkins.weekly_on) % 7)
         last = first + timedelta(days=checkins.routine.every_days)
     nominal = _at(first, checkins.hour, zone)
-    if person.joined is not None and nominal < person.joined:
-        return None  # late joiners never get what fell due before they came
     return Occurrence(
         f"checkin:{first.isoformat()}", "checkin", "checkin", tier, nominal, _midnight(last, zone)
     )
 
 
 def _stage_occurrences(
-    person: Person, event: Event, day: date, stages: Sequence[StageLike], hour: int, zone: tzinfo
+    person: Person, event: Event, day: date, stages: StageIndex, hour: int, zone: tzinfo
 ) -> list[Occurrence]:
     found: list[Occurrence] = []
     if event.anchor == "due_date" and person.due_date is not None:
-        weeks = gestation_days(person.due_date, day) // 7
-        candidates = stage_candidates(weeks, "pregnancy", stages)
-        if candidates:
-            stage = candidates[0]
-            conception = person.due_date - timedelta(days=FULL_TERM_DAYS)
-            start = conception + timedelta(weeks=stage.age_from)
-            end = conception + timedelta(weeks=stage.age_until)
-            found.append(_stage(event, stage, start, end, hour, zone))
+        occurrence = _pregnancy_stage(stages, event, person.due_date, day, hour, zone)
+        if occurrence is not None:
+            found.append(occurrence)
     elif event.anchor == "birth_date":
         for birth in sorted(person.child_births, reverse=True):
-            months = completed_months(birth, day)
-            candidates = stage_candidates(months, "child", stages) if months is not None else []
-            if candidates:
-                stage = candidates[0]
-                start, end = add_months(birth, stage.age_from), add_months(birth, stage.age_until)
-                if all(o.key != f"stage:{stage.id}" for o in found):
-                    found.append(_stage(event, stage, start, end, hour, zone))
+            occurrence = _child_stage(stages, event, birth, day, hour, zone)
+            if occurrence is not None and all(o.key != occurrence.key for o in found):
+                found.append(occurrence)
     return found
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _pregnancy_stage(
+    stages: StageIndex, event: Event, due_date: date, day: date, hour: int, zone: tzinfo
+) -> Occurrence | None:
+    stage = stages.at(gestation_days(due_date, day) // 7, "pregnancy")
+    if stage is None:
+        return None
+    conception = due_date - timedelta(days=FULL_TERM_DAYS)
+    start = conception + timedelta(weeks=stage.age_from)
+    end = conception + timedelta(weeks=stage.age_until)
+    return _stage(event, stage, start, end, hour, zone)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _child_stage(
+    stages: StageIndex, event: Event, birth: date, day: date, hour: int, zone: tzinfo
+) -> Occurrence | None:
+    months = completed_months(birth, day)
+    stage = stages.at(months, "child") if months is not None else None
+    if stage is None:
+        return None
+    start, end = add_months(birth, stage.age_from), add_months(birth, stage.age_until)
+    return _stage(event, stage, start, end, hour, zone)
 
 
 def _stage(
@@ -182,6 +232,12 @@ def _timed(person: Person, event: Event, day: date, hour: int, zone: tzinfo) -> 
     anchor = _anchor(person, event)
     if anchor is None or event.window_days is None:
         return None
+    return _timed_on(event, anchor, day, hour, zone)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _timed_on(event: Event, anchor: date, day: date, hour: int, zone: tzinfo) -> Occurrence | None:
+    assert event.window_days is not None
     start = anchor + timedelta(days=event.offset_days)
     end = start + timedelta(days=event.window_days)
     if not start <= day < end:
@@ -204,23 +260,24 @@ def occurrences_on(
     person: Person,
     day: date,
     schedule: Schedule,
-    stages: Sequence[StageLike],
+    stages: Sequence[StageLike] | StageIndex,
     priority: PriorityRule,
     zone: tzinfo,
 ) -> list[Occurrence]:
     """Every occurrence whose window holds local `day`, from the calendar alone."""
     if person.paused:
         return []
+    index = _index(stages)
     found: list[Occurrence] = []
     checkin = _checkin(person, day, schedule, priority, zone)
     if checkin is not None:
         found.append(checkin)
-    for event in schedule.events:
-        if not in_audience(person, event.audience):
+    audiences = {a for a in ("pregnant", "postpartum", "parent") if in_audience(person, a)}
+    for event, hour in _events(schedule):
+        if event.audience not in audiences:
             continue
-        hour = schedule.checkins.hour if event.hour is None else event.hour
         if event.action == "stage":
-            found += _stage_occurrences(person, event, day, stages, hour, zone)
+            found += _stage_occurrences(person, event, day, index, hour, zone)
         else:
             timed = _timed(person, event, day, hour, zone)
             if timed is not None:
@@ -228,18 +285,34 @@ def occurrences_on(
     return found
 
 
+@functools.lru_cache(maxsize=8)
+def _events(schedule: Schedule) -> tuple[tuple[Event, int], ...]:
+    """Each event with its send hour (its own, else the check-in hour)."""
+    default = schedule.checkins.hour
+    return tuple((e, default if e.hour is None else e.hour) for e in schedule.events)
+
+
+@functools.lru_cache(maxsize=64)
+def _moment(now: datetime, zone: tzinfo, quiet: QuietHours) -> tuple[date, datetime | None]:
+    """Her local day, and when quiet hours end if `now` is inside them (else None)."""
+    local = now.astimezone(zone)
+    if quiet.contains(local.time().replace(tzinfo=None)):
+        return local.date(), quiet.release(now, zone)
+    return local.date(), None
+
+
 def plan(
     person: Person,
     history: History,
     now: datetime,
     schedule: Schedule,
-    stages: Sequence[StageLike],
+    stages: Sequence[StageLike] | StageIndex,
     priority: PriorityRule,
     zone: tzinfo,
     quiet: QuietHours,
 ) -> Plan:
     """What may be sent to her right now, and what is due but held (and until when)."""
-    day = now.astimezone(zone).date()
+    day, release = _moment(now, zone, quiet)
     due = [
         o
         for o in occurrences_on(person, day, schedule, stages, priority, zone)
@@ -248,8 +321,7 @@ def plan(
     due = _one_question(due, history)
     if not due:
         return Plan()
-    if quiet.contains(now.astimezone(zone).time().replace(tzinfo=None)):
-        release = quiet.release(now, zone)
+    if release is not None:
         return Plan(held=tuple((o, "quiet_hours", release) for o in due))
     if history.in_conversation:
         return Plan(held=tuple((o, "in_conversation", None) for o in due))
@@ -296,7 +368,7 @@ def preview(
     start: datetime,
     days: int,
     schedule: Schedule,
-    stages: Sequence[StageLike],
+    stages: Sequence[StageLike] | StageIndex,
     priority: PriorityRule,
     zone: tzinfo,
     quiet: QuietHours,
@@ -306,6 +378,7 @@ def preview(
     The same planner the runner uses, so the preview cannot drift from what is sent;
     silence (the ladder) and conversations are left out: they depend on her.
     """
+    stages = _index(stages)
     sent = set(history.sent)
     asked_on: set[date] = set()
     found: list[tuple[datetime, Occurrence]] = []

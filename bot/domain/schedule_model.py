@@ -1,5 +1,9 @@
 """The follow-up programme as typed data: check-in tiers, their ladders, and events.
 
+Loaded once and never copied, so the classes compare and hash by identity
+(eq=False): the planner caches its calendar arithmetic by event, and hashing a
+dataclass field by field on each of a million look-ups would cost more than it saves.
+
 Read from content/schedules/*.toml by bot.domain.schedule_load; the planner
 (bot.domain.followup_plan) turns it into what is due for one person. Modelled
 on RapidPro's campaign events (an anchor date, an offset, a delivery hour) and
@@ -44,13 +48,13 @@ class Rung:
     step: LadderStep
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CheckinTier:
     every_days: int
     ladder: tuple[Rung, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Checkins:
     hour: int
     digest_hour: int
@@ -64,7 +68,7 @@ class Checkins:
         return self.priority if name == "priority" else self.routine
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Event:
     """A scheduled message or dialog, relative to a date in her profile."""
 
@@ -81,7 +85,7 @@ class Event:
     cancelled_by: frozenset[str] = frozenset({"stop", "delete"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Schedule:
     version: str
     checkins: Checkins

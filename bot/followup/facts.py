@@ -1,16 +1,17 @@
-"""What the planner needs about a batch of people, read in a handful of bulk queries.
+"""What the planner needs about a batch of people, read in five bulk queries.
 
 Only people who could be due are read: consent given, not paused, reachable,
-pregnant or a parent. A batch is a keyset page of user ids, so 100,000 people
-cost about 100,000 / BATCH rounds of five indexed queries, never a query per person.
+pregnant or a parent. A batch is a keyset page of user ids, and every query of a
+batch is a range on the user id (an index range scan, never a list of thousands
+of ids), so 100,000 people cost 100,000 / BATCH rounds of five queries.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,8 +25,7 @@ from storage.models import Child, Dialog, FollowupItem, Profile, Report, User
 BATCH = 2000
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
     person: Person
     history: History
     chat_id: int
@@ -43,138 +43,160 @@ def infected(data: dict[str, Any], fever_from_c: float) -> bool:
     )
 
 
-async def candidate_ids(session: AsyncSession, after: int, limit: int = BATCH) -> list[int]:
-    rows = await session.exec(
-        select(Profile.user_id)
+async def _people(session: AsyncSession, after: int, limit: int, only: int | None) -> list[Any]:
+    # Columns, not ORM objects: building 100,000 Profile instances costs more than planning.
+    query = (
+        select(
+            Profile.user_id,
+            Profile.pregnant,
+            Profile.due_date,
+            Profile.risk_colour,
+            Profile.pregnancy_outcome,
+            Profile.community_code,
+            Profile.onboarded_at,
+            Profile.consent_at,
+            User.chat_id,
+            User.locale,
+            User.language_code,
+        )
         .join(User, col(User.id) == col(Profile.user_id))
         .where(
-            col(Profile.user_id) > after,
             Profile.consent == "given",
             col(Profile.paused).is_(False),
             col(User.active).is_(True),
             or_(col(Profile.pregnant).is_(True), col(Profile.parent).is_(True)),
         )
         .order_by(col(Profile.user_id))
-        .limit(limit)
     )
-    return list(rows.all())
+    if only is not None:
+        query = query.where(col(Profile.user_id) == only)
+    else:
+        query = query.where(col(Profile.user_id) > after).limit(limit)
+    return list((await session.exec(query)).all())
+
+
+def _reasked_today(
+    schedule: Schedule, ref: str, sent_at: datetime, steps: int, midnight: datetime
+) -> bool:
+    """A re-ask today stands in for today's check-in, even once its ladder has ended."""
+    rungs = schedule.checkins.tier("priority" if ref == "priority" else "routine").ladder
+    return any(
+        r.step == "reask" and sent_at + timedelta(hours=r.after_hours) >= midnight
+        for r in rungs[:steps]
+    )
 
 
 async def load(
     session: AsyncSession,
-    ids: list[int],
     now: datetime,
     settings: Settings,
     schedule: Schedule,
-) -> list[Recipient]:
-    """Person and History for each id (in id order); ids no longer eligible are left out."""
-    if not ids:
-        return []
-    rows = await session.exec(
-        select(Profile, User)
-        .join(User, col(User.id) == col(Profile.user_id))
-        .where(col(Profile.user_id).in_(ids))
-    )
-    pairs = rows.all()
+    *,
+    after: int = 0,
+    limit: int = BATCH,
+    only: int | None = None,
+) -> tuple[list[Recipient], int | None]:
+    """The next batch of people who could be due (ids above `after`, or just `only`).
+
+    Returns them in id order, with the last id read (None when there are no more).
+    """
+    people = await _people(session, after, limit, only)
+    if not people:
+        return [], None
+    last = people[-1][0]
+    first = only if only is not None else after + 1
+
+    def mine(column: Any) -> Any:
+        return col(column).between(first, last)
+
     births: dict[int, list[Any]] = defaultdict(list)
     for user_id, birth in (
-        await session.exec(
-            select(Child.user_id, Child.birth_date).where(col(Child.user_id).in_(ids))
-        )
+        await session.exec(select(Child.user_id, Child.birth_date).where(mine(Child.user_id)))
     ).all():
         births[user_id].append(birth)
     since = now - timedelta(days=schedule.checkins.infection_days)
-    infection: set[int] = set()
-    for user_id, data in (
-        await session.exec(
-            select(Report.user_id, Report.data).where(
-                col(Report.user_id).in_(ids), col(Report.created_at) >= since
+    infection = {
+        user_id
+        for user_id, data in (
+            await session.exec(
+                select(Report.user_id, Report.data).where(
+                    mine(Report.user_id), col(Report.created_at) >= since
+                )
             )
-        )
-    ).all():
-        if infected(data, schedule.checkins.fever_from_c):
-            infection.add(user_id)
+        ).all()
+        if infected(data, schedule.checkins.fever_from_c)
+    }
     talking = set(
         (
             await session.exec(
                 select(Dialog.user_id).where(
-                    col(Dialog.user_id).in_(ids),
-                    col(Dialog.updated_at) > now - settings.dialog_expiry,
+                    mine(Dialog.user_id), col(Dialog.updated_at) > now - settings.dialog_expiry
                 )
             )
         ).all()
     )
+    midnight = datetime.combine(now.astimezone(settings.zone).date(), time(0), settings.zone)
+    horizon = max((r.after_hours for r in schedule.checkins.priority.ladder), default=0.0)
     sent: dict[int, set[str]] = defaultdict(set)
     asked: set[int] = set()
-    local_midnight = datetime.combine(
-        now.astimezone(settings.zone).date(), time(0), tzinfo=settings.zone
-    )
-    for user_id, key, action, sent_at in (
-        await session.exec(
-            select(
-                FollowupItem.user_id, FollowupItem.key, FollowupItem.action, FollowupItem.sent_at
-            ).where(col(FollowupItem.user_id).in_(ids), col(FollowupItem.expires_at) > now)
-        )
-    ).all():
-        sent[user_id].add(key)
-        if action in INTERACTIVE and sent_at >= local_midnight:
-            asked.add(user_id)
-    # A re-ask today stands in for today's check-in, even once its ladder has ended.
-    horizon = max((r.after_hours for r in schedule.checkins.priority.ladder), default=0.0)
-    for user_id, sent_at, ref, steps in (
+    ladder: set[int] = set()
+    for user_id, key, action, ref, status, sent_at, expires, steps, next_step in (
         await session.exec(
             select(
                 FollowupItem.user_id,
-                FollowupItem.sent_at,
+                FollowupItem.key,
+                FollowupItem.action,
                 FollowupItem.ref,
+                FollowupItem.status,
+                FollowupItem.sent_at,
+                FollowupItem.expires_at,
                 FollowupItem.ladder_steps,
+                FollowupItem.next_step_at,
             ).where(
-                col(FollowupItem.user_id).in_(ids),
-                FollowupItem.action == "checkin",
-                col(FollowupItem.ladder_steps) > 0,
-                col(FollowupItem.sent_at) >= local_midnight - timedelta(hours=horizon),
+                mine(FollowupItem.user_id),
+                or_(
+                    col(FollowupItem.expires_at) > now,
+                    col(FollowupItem.next_step_at).is_not(None),
+                    col(FollowupItem.sent_at) >= midnight - timedelta(hours=horizon),
+                ),
             )
         )
     ).all():
-        rungs = schedule.checkins.tier("priority" if ref == "priority" else "routine").ladder
-        if any(
-            r.step == "reask" and sent_at + timedelta(hours=r.after_hours) >= local_midnight
-            for r in rungs[:steps]
+        if expires > now:
+            sent[user_id].add(key)
+            if action in INTERACTIVE and sent_at >= midnight:
+                asked.add(user_id)
+        if (
+            action == "checkin"
+            and steps
+            and _reasked_today(schedule, ref, sent_at, steps, midnight)
         ):
             asked.add(user_id)
-    # A ladder still climbing outlives its check-in's window (the re-ask comes next day).
-    ladder = set(
-        (
-            await session.exec(
-                select(FollowupItem.user_id).where(
-                    col(FollowupItem.user_id).in_(ids),
-                    FollowupItem.action == "checkin",
-                    FollowupItem.status == "sent",
-                    col(FollowupItem.next_step_at).is_not(None),
-                )
-            )
-        ).all()
+        # A ladder still climbing outlives its check-in's window (the re-ask comes next day).
+        if action == "checkin" and status == "sent" and next_step is not None:
+            ladder.add(user_id)
+    locale = functools.lru_cache(maxsize=64)(
+        lambda saved, code: negotiate_locale(saved, code, settings.default_locale)
     )
     found: list[Recipient] = []
-    for profile, user in sorted(pairs, key=lambda pair: pair[0].user_id):
-        if profile.consent != "given" or profile.paused or not user.active:
-            continue
+    for row in people:
+        user_id, pregnant, due, colour, outcome, community, onboarded, consented = row[:8]
+        chat_id, saved, code = row[8:]
         person = Person(
-            user_id=profile.user_id,
-            pregnant=profile.pregnant,
-            due_date=profile.due_date,
-            colour=profile.risk_colour,
-            outcome=profile.pregnancy_outcome,
-            child_births=tuple(sorted(births.get(profile.user_id, ()))),
-            recent_infection=profile.user_id in infection,
-            joined=profile.onboarded_at or profile.consent_at,
+            user_id=user_id,
+            pregnant=pregnant,
+            due_date=due,
+            colour=colour,
+            outcome=outcome,
+            child_births=tuple(sorted(births.get(user_id, ()))),
+            recent_infection=user_id in infection,
+            joined=onboarded or consented,
         )
         history = History(
-            sent=frozenset(sent.get(profile.user_id, ())),
-            ladder_open=profile.user_id in ladder,
-            in_conversation=profile.user_id in talking,
-            asked_today=profile.user_id in asked,
+            sent=frozenset(sent.get(user_id, ())),
+            ladder_open=user_id in ladder,
+            in_conversation=user_id in talking,
+            asked_today=user_id in asked,
         )
-        locale = negotiate_locale(user.locale, user.language_code, settings.default_locale)
-        found.append(Recipient(person, history, user.chat_id, locale, profile.community_code))
-    return found
+        found.append(Recipient(person, history, chat_id, locale(saved, code), community))
+    return found, last

@@ -15,14 +15,21 @@ import functools
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.followup_plan import Occurrence, PriorityRule, next_rung, plan, rung_at
+from bot.domain.followup_plan import (
+    Occurrence,
+    Plan,
+    PriorityRule,
+    StageIndex,
+    next_rung,
+    plan,
+    rung_at,
+)
 from bot.domain.schedule_load import load_schedule
 from bot.domain.schedule_model import Schedule
 from bot.education.catalog import ContentCatalog, load_catalog
@@ -53,8 +60,9 @@ def priority_rule() -> PriorityRule:
     return PriorityRule(rules.priority_colours, rules.priority_gestation_days)
 
 
-def stages() -> tuple[object, ...]:
-    return (*catalog().pregnancy_stages, *catalog().child_stages)
+@functools.cache
+def stages() -> StageIndex:
+    return StageIndex((*catalog().pregnancy_stages, *catalog().child_stages))
 
 
 async def claim(session: AsyncSession, is_sqlite: bool, values: dict[str, object]) -> int | None:
@@ -118,42 +126,38 @@ async def send_occurrence(
     return True
 
 
-async def scan_batch(runtime: Runtime, ids: Sequence[int], now: datetime) -> Counter[str]:
-    """Plan and send for one batch of people, in one transaction."""
-    counts: Counter[str] = Counter()
+async def plan_batch(
+    runtime: Runtime, session: AsyncSession, now: datetime, *, after: int, limit: int
+) -> tuple[list[tuple[Recipient, Plan]], int | None]:
+    """What is due (and held) for the next batch of people after `after`; reads only."""
     settings = runtime.settings
-    rule, programme, stage_list = priority_rule(), schedule(), stages()
-    async with runtime.db.session() as session:
-        for who in await facts.load(session, list(ids), now, settings, programme):
-            found = plan(
-                who.person,
-                who.history,
-                now,
-                programme,
-                stage_list,  # type: ignore[arg-type]
-                rule,
-                settings.zone,
-                settings.quiet,
-            )
-            counts["held"] += len(found.held)
-            for occurrence in found.send:
-                if await send_occurrence(runtime, session, who, occurrence, now):
-                    counts[f"sent_{occurrence.action}"] += 1
-    return counts
+    rule, programme, index = priority_rule(), schedule(), stages()
+    zone, quiet = settings.zone, settings.quiet
+    people, last = await facts.load(session, now, settings, programme, after=after, limit=limit)
+    plans = [
+        (who, plan(who.person, who.history, now, programme, index, rule, zone, quiet))
+        for who in people
+    ]
+    return plans, last
 
 
 async def scan(runtime: Runtime, now: datetime, batch: int = facts.BATCH) -> Counter[str]:
-    """Every person who could be due, batch by batch (keyset on the user id)."""
+    """Every person who could be due, batch by batch (keyset on the user id), each
+    batch planned and sent in one transaction."""
     counts: Counter[str] = Counter()
     after = 0
     while True:
         async with runtime.db.session() as session:
-            ids = await facts.candidate_ids(session, after, batch)
-        if not ids:
+            plans, last = await plan_batch(runtime, session, now, after=after, limit=batch)
+            for who, found in plans:
+                counts["held"] += len(found.held)
+                for occurrence in found.send:
+                    if await send_occurrence(runtime, session, who, occurrence, now):
+                        counts[f"sent_{occurrence.action}"] += 1
+        if last is None:
             return counts
-        counts += await scan_batch(runtime, ids, now)
-        counts["people"] += len(ids)
-        after = ids[-1]
+        counts["people"] += len(plans)
+        after = last
 
 
 class FollowupJob:
