@@ -61,7 +61,7 @@ async def start(harness: BotHarness, clock: ManualClock, locale: str) -> None:
     await factories.mother(db, MOTHER, week=40, locale=locale)
     if locale == "en":
         await reads_english(harness.runtime, WORKER)
-    clock.advance(minutes=1)  # the next scan: her 10:00 check-in is due
+    clock.advance(minutes=5)  # the next scan: her 10:00 check-in is due
     await drain(harness)
 
 
@@ -158,7 +158,7 @@ async def test_the_trimester_mood_check_a_positive_screen_is_handled_as_in_repor
     await factories.community(db)
     await factories.staff(db, WORKER, ["C001"])
     await factories.mother(db, MOTHER, week=33, locale="en")  # third trimester, routine
-    clock.advance(minutes=1)
+    clock.advance(minutes=5)
     await drain(harness)
     mother = harness.user(MOTHER, language_code="en")
     assert "1/2" in mother.last_keyboard_message().text
@@ -182,7 +182,7 @@ async def test_two_weeks_past_the_due_date_she_is_asked_and_moves_to_parent(
     db = harness.runtime.db
     await factories.community(db)
     await factories.mother(db, MOTHER, week=42, locale="en")
-    clock.advance(minutes=1)
+    clock.advance(minutes=5)
     await drain(harness)
     mother = harness.user(MOTHER, language_code="en")
     assert "Has your baby arrived?" in mother.last_keyboard_message().text

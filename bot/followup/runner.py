@@ -42,7 +42,9 @@ from storage.models import FollowupItem
 
 log = logging.getLogger(__name__)
 
-SCAN_EVERY = timedelta(minutes=1)
+# A scan reads everyone who could be due (about 5 s per 100,000 people), so it runs every
+# few minutes; what becomes due in between (her conversation ended) waits that long.
+SCAN_EVERY = timedelta(minutes=5)
 
 
 @functools.cache
@@ -161,7 +163,8 @@ async def scan(runtime: Runtime, now: datetime, batch: int = facts.BATCH) -> Cou
 
 
 class FollowupJob:
-    """A delivery-worker job: a scan at most once a minute, the ladder and digest each pass."""
+    """A delivery-worker job: a scan every SCAN_EVERY (none in quiet hours, when nothing
+    could go out), the ladder and the digest on each pass."""
 
     __name__ = "followup"
 
@@ -172,7 +175,10 @@ class FollowupJob:
     async def __call__(self) -> Counter[str]:
         now = self.runtime.clock.now()
         counts: Counter[str] = Counter()
-        if self.last_scan is None or now - self.last_scan >= SCAN_EVERY or now < self.last_scan:
+        settings = self.runtime.settings
+        quiet = settings.quiet.contains(now.astimezone(settings.zone).time().replace(tzinfo=None))
+        stale = self.last_scan is None or not timedelta(0) <= now - self.last_scan < SCAN_EVERY
+        if stale and not quiet:
             self.last_scan = now
             counts += await scan(self.runtime, now)
         counts += await ladder.climb(self.runtime, now, schedule(), catalog())
