@@ -23,7 +23,6 @@ from bot.domain.schedule_model import Rung, Schedule
 from bot.education.catalog import ContentCatalog
 from bot.followup import messages, tasks
 from bot.i18n import negotiate_locale
-from bot.outbox import enqueue
 from bot.runtime import Runtime
 from storage.models import FollowupItem, Profile, Report, User
 
@@ -120,24 +119,19 @@ async def step(
     tr = runtime.catalogs.get(
         negotiate_locale(user.locale, user.language_code, settings.default_locale)
     )
-    text, markup = messages.render(
+    await messages.queue(
+        session,
         rung.step,
         item.ref,
         item_id=item_id,
         token=item.token,
+        step=steps,
+        chat_id=user.chat_id,
         pregnant=profile.pregnant,
         tr=tr,
         settings=settings,
         catalog=catalog,
-    )
-    await enqueue(
-        session,
-        chat_id=user.chat_id,
-        text=text,
-        dedupe_key=f"fu:{item_id}:{steps}",
-        kind=messages.KIND[rung.step],
         now=now,
-        reply_markup=markup,
     )
     return rung.step
 

@@ -8,12 +8,16 @@ own, so a press on an old message (an answered or cancelled check-in) is refused
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.education.catalog import ContentCatalog
 from bot.handlers.report_pregnancy import phq2
 from bot.i18n import N_, Translator
+from bot.outbox import enqueue
 
 PREFIX = "ci"
 KIND = {
@@ -128,3 +132,40 @@ def render(
         return _(ARRIVED), {"inline_keyboard": rows}
     danger = _(DANGER_POSTPARTUM).format(number=number)
     return f"{_(POSTPARTUM)}\n\n{danger}", checkin_keyboard(tr, item_id, token, False)
+
+
+async def queue(
+    session: AsyncSession,
+    action: str,
+    ref: str,
+    *,
+    item_id: int,
+    token: str,
+    step: int,
+    chat_id: int,
+    pregnant: bool,
+    tr: Translator,
+    settings: Settings,
+    catalog: ContentCatalog,
+    now: datetime,
+) -> None:
+    """Queue an item's message (step 0) or a ladder step's; the key holds row ids only."""
+    text, markup = render(
+        action,
+        ref,
+        item_id=item_id,
+        token=token,
+        pregnant=pregnant,
+        tr=tr,
+        settings=settings,
+        catalog=catalog,
+    )
+    await enqueue(
+        session,
+        chat_id=chat_id,
+        text=text,
+        dedupe_key=f"fu:{item_id}:{step}",
+        kind=KIND[action],
+        now=now,
+        reply_markup=markup,
+    )

@@ -35,7 +35,6 @@ from bot.domain.schedule_model import Schedule
 from bot.education.catalog import ContentCatalog, load_catalog
 from bot.followup import facts, ladder, messages, tasks
 from bot.followup.facts import Recipient
-from bot.outbox import enqueue
 from bot.reports import triage_rules
 from bot.runtime import Runtime
 from storage.models import FollowupItem
@@ -106,24 +105,19 @@ async def send_occurrence(
     )
     if item_id is None:
         return False
-    text, markup = messages.render(
+    await messages.queue(
+        session,
         occurrence.action,
         occurrence.ref,
         item_id=item_id,
         token=token,
+        step=0,
+        chat_id=who.chat_id,
         pregnant=who.person.pregnant,
         tr=runtime.catalogs.get(who.locale),
         settings=runtime.settings,
         catalog=catalog(),
-    )
-    await enqueue(
-        session,
-        chat_id=who.chat_id,
-        text=text,
-        dedupe_key=f"fu:{item_id}:0",
-        kind=messages.KIND[occurrence.action],
         now=now,
-        reply_markup=markup,
     )
     return True
 
