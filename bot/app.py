@@ -23,7 +23,9 @@ from bot.context import BotContext
 from bot.handlers import (
     alert_buttons,
     basic,
+    checkin,
     clinic,
+    followup_tasks,
     guide,
     introduce,
     invites,
@@ -114,6 +116,10 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(guide.on_callback, pattern=rf"^{guide.PREFIX}:"))
     app.add_handler(CallbackQueryHandler(clinic.on_callback, pattern=rf"^{clinic.PREFIX}:"))
     app.add_handler(CallbackQueryHandler(report.on_callback, pattern=rf"^{report.PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(checkin.on_callback, pattern=rf"^{checkin.PREFIX}:"))
+    app.add_handler(
+        CallbackQueryHandler(followup_tasks.on_callback, pattern=rf"^{followup_tasks.PREFIX}:")
+    )
     app.add_handler(
         CallbackQueryHandler(alert_buttons.on_callback, pattern=rf"^{alert_buttons.PREFIX}:")
     )

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     dialog_expiry_hours: float = Field(default=72.0, gt=0, alias="DIALOG_EXPIRY_HOURS")
     # Local hours when follow-up messages and non-urgent broadcasts are held, not sent.
     quiet_hours: str = Field(default="21:00-08:00", alias="QUIET_HOURS")
+    # Scheduled follow-up (content/schedules): check-ins, stage messages, staff tasks.
+    followup_enabled: bool = Field(default=True, alias="FOLLOWUP_ENABLED")
 
     @field_validator("database_url")
     @classmethod

@@ -33,6 +33,8 @@ from storage.models import (
     Child,
     Counter,
     Dialog,
+    FollowupItem,
+    FollowupTask,
     InboxUpdate,
     Invite,
     Note,
@@ -53,6 +55,8 @@ REMOVED_TEXT = N_("(removed at the person's request)")
 # explicit deletes also work on a SQLite connection opened without foreign keys.
 OWN_ROWS: tuple[tuple[str, Any, Any], ...] = (
     ("updates_received", InboxUpdate, InboxUpdate.person),
+    ("followup_tasks", FollowupTask, FollowupTask.user_id),
+    ("followup_sent", FollowupItem, FollowupItem.user_id),
     ("staff_notes", Note, Note.subject_user_id),
     ("alerts", Alert, Alert.user_id),
     ("reports", Report, Report.user_id),
@@ -73,6 +77,7 @@ MENTIONS: tuple[tuple[Any, int | None], ...] = (
     (Note.staff_id, ERASED),
     (ProfileChange.changed_by, ERASED),
     (Invite.redeemed_by, None),
+    (FollowupTask.closed_by, None),
     (Invite.created_by, ERASED),
     (AuditEntry.actor_id, ERASED),
 )
@@ -236,6 +241,41 @@ COLUMNS: dict[str, str] = {
         f"place_lists.{c}": "not personal: metadata of the published clinic list"
         for c in ("id", "published", "imported_at", "source_name", "count")
     },
+    **{
+        f"followup_items.{c}": ERASED_ROW
+        for c in (
+            "id",
+            "user_id",
+            "key",
+            "event",
+            "action",
+            "ref",
+            "status",
+            "token",
+            "sent_at",
+            "expires_at",
+            "answered_at",
+            "ladder_steps",
+            "next_step_at",
+        )
+    },
+    **{
+        f"followup_tasks.{c}": ERASED_ROW
+        for c in (
+            "id",
+            "user_id",
+            "item_id",
+            "community_code",
+            "reason",
+            "urgency",
+            "status",
+            "outcome",
+            "created_at",
+            "digested_at",
+            "closed_at",
+        )
+    },
+    "followup_tasks.closed_by": ERASED_ID,
     "counters.name": "not personal: anonymous counts",
     "counters.value": "not personal: anonymous counts",
 }

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.followup.cancel import cancel_followup
 from storage.models import (
     Child,
     Profile,
@@ -82,6 +83,9 @@ async def update_profile(
     if changed:
         profile.updated_at = now
         session.add(profile)
+    if "pregnant" in changed and not profile.pregnant:
+        # A birth or a loss: what was scheduled for the pregnancy must not arrive.
+        await cancel_followup(session, profile.user_id, now)
     return changed
 
 
@@ -166,4 +170,6 @@ async def set_paused(session: AsyncSession, user_id: int, paused: bool, now: dat
     profile.paused = paused
     profile.updated_at = now
     session.add(profile)
+    if paused:
+        await cancel_followup(session, user_id, now)
     return True

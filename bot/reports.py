@@ -55,6 +55,10 @@ DATA_KEYS = frozenset(
 )
 
 
+# Reasons that, alone, do not make a check-in answer an alert (see `submit`).
+CHECKIN_SILENT_REASONS = frozenset({"priority.notable_report"})
+
+
 class ReportError(ValueError):
     """A report that cannot be stored: unknown subject, or a child not hers."""
 
@@ -184,11 +188,16 @@ async def submit(
     report_id: int | None = None,
     catalogs: Catalogs | None = None,
     rules: Rules | None = None,
+    checkin: bool = False,
 ) -> tuple[Report, Assessment, Alert | None]:
     """Store (or complete, with `report_id`) a report, assess it, and queue its alert.
 
     Returns the report, its assessment and its alert (None when staff need not act).
     Everything happens in `session`'s transaction; the caller commits, then answers.
+    With `checkin` (a one-tap answer to a scheduled check-in), a report whose only
+    reason is that she is in the priority group raises no alert: the daily check-in
+    is itself the active follow-up, and an alert a day per mother would bury staff;
+    any other reason (a sign, a positive test) alerts as always.
     """
     rules = rules or triage_rules()
     catalogs = catalogs or _catalogs(settings.default_locale)
@@ -227,7 +236,8 @@ async def submit(
         if alert is not None and changed:
             await _update_alert(session, alert, assessment, now, settings, catalogs, rules)
 
-    if alert is None and assessment.alert_staff:
+    routine_checkin = checkin and set(assessment.reasons) <= CHECKIN_SILENT_REASONS
+    if alert is None and assessment.alert_staff and not routine_checkin:
         community = profile.community_code if profile else None
         alert = await _raise_alert(
             session, report, community, assessment, now, settings, catalogs, rules

@@ -23,6 +23,7 @@ from bot.commands import publish_commands
 from bot.config import reveal
 from bot.delivery import DeliveryWorker
 from bot.escalation import escalate_due
+from bot.followup.runner import FollowupJob
 from bot.observability import endpoints
 from bot.processing.intake import Intake, RecordingQueue
 from bot.processing.recovery import Recovery
@@ -58,6 +59,9 @@ class BotService:
         )
         self.delivery.jobs.append(lambda: escalate_due(runtime))
         self.delivery.jobs.append(retention.daily_purge(runtime))
+        # Scheduled check-ins, stage messages, the non-response ladder and staff digests.
+        if runtime.settings.followup_enabled:
+            self.delivery.jobs.append(FollowupJob(runtime))
         self._metrics: web.AppRunner | None = None
         self.application.bot_data[delivery.KEY] = self.delivery
         # Updates are recorded in the inbox before Telegram hears they arrived.

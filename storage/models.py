@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -338,3 +338,61 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: int = 0
+
+
+class FollowupItem(SQLModel, table=True):
+    """One scheduled follow-up occurrence that was sent (a check-in, a stage message...).
+
+    The row is written in the transaction that queues the message, and (user_id, key)
+    is unique, so two workers, a retry or a restart can never send one occurrence
+    twice. A check-in row also carries its non-response ladder: how many steps are
+    done and when the next is due (None once it was answered, lapsed or handed to staff).
+    """
+
+    __tablename__ = "followup_items"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_followup_items_user_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    key: str = Field(max_length=64)
+    event: str = Field(max_length=32)
+    action: str = Field(max_length=16)  # checkin | stage | topic | dialog
+    ref: str = Field(max_length=48)  # the tier, stage id, topic id or dialog
+    status: str = Field(default="sent", max_length=16)  # sent|answered|tasked|cancelled
+    token: str = Field(max_length=8)  # in its buttons: a press of an old message is refused
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ladder_steps: int = 0
+    next_step_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class FollowupTask(SQLModel, table=True):
+    """Staff must try to reach someone (a priority-group mother who did not answer).
+
+    Shown in /due by urgency and age, announced in one daily digest, and closed by
+    staff with an outcome: reached, not_reached or referred.
+    """
+
+    __tablename__ = "followup_tasks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    item_id: int | None = Field(
+        default=None, foreign_key="followup_items.id", ondelete="SET NULL", unique=True
+    )
+    community_code: str | None = Field(default=None, max_length=32, index=True)
+    reason: str = Field(max_length=32)  # no_answer
+    urgency: str = Field(max_length=16)  # priority | routine
+    status: str = Field(default="open", max_length=16, index=True)  # open | closed
+    outcome: str | None = Field(default=None, max_length=16)  # reached|not_reached|referred
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    digested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by: int | None = Field(default=None, sa_column=Column(BigInteger))

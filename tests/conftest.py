@@ -95,7 +95,11 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(_env_file=None, DATABASE_URL=database_url, ADMIN_IDS="9000")  # type: ignore[call-arg]
+    # Scheduled follow-up is off unless a test turns it on (fixture `followup_harness`):
+    # other stories move the clock and would otherwise also receive check-ins.
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, DATABASE_URL=database_url, ADMIN_IDS="9000", FOLLOWUP_ENABLED="false"
+    )
 
 
 @pytest.fixture
@@ -107,6 +111,14 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def harness(settings: Settings, clock: ManualClock) -> AsyncIterator[BotHarness]:
     async with BotHarness(settings, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def followup_harness(settings: Settings, clock: ManualClock) -> AsyncIterator[BotHarness]:
+    """The running bot with scheduled follow-up on, as in production."""
+    on = settings.model_copy(update={"followup_enabled": True})
+    async with BotHarness(on, clock=clock) as running:
         yield running
 
 

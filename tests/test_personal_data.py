@@ -18,7 +18,7 @@ from bot.i18n import Catalogs
 from bot.personal_data import COLUMNS, ERASED_ID, ERASED_ROW, MENTIONS, OWN_ROWS
 from bot.runtime import Runtime
 from storage.db import Database
-from storage.models import Alert, Outbox, Report, User
+from storage.models import Alert, FollowupItem, FollowupTask, Outbox, Report, User
 from tests import factories
 from tests.alert_helpers import raise_alert
 
@@ -113,6 +113,33 @@ async def her_world(harness: BotHarness) -> BotHarness:
         )
         await session.flush()
         await session.exec(update(Alert).where(Alert.user_id == OTHER).values(acknowledged_by=HER))
+        # A follow-up task about her, and one about someone else that she closed.
+        now = harness.clock.now()
+        item = FollowupItem(
+            user_id=HER,
+            key="checkin:2026-11-30",
+            event="checkin",
+            action="checkin",
+            ref="priority",
+            token="abc123",
+            sent_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+        session.add(item)
+        await session.flush()
+        for subject, closed_by in ((HER, None), (OTHER, HER)):
+            session.add(
+                FollowupTask(
+                    user_id=subject,
+                    item_id=item.id if subject == HER else None,
+                    community_code="C001",
+                    reason="no_answer",
+                    urgency="priority",
+                    created_at=now,
+                    status="closed" if closed_by else "open",
+                    closed_by=closed_by,
+                )
+            )
     return harness
 
 
@@ -120,9 +147,17 @@ async def test_delete_leaves_nothing_of_her_and_clears_the_staff_copies(
     her_world: BotHarness,
 ) -> None:
     harness = her_world
-    assert {"users", "profiles", "reports", "alerts", "outbox", "notes", "audit_log"} <= (
-        traces_of_her(await everything_stored(harness))
-    )
+    assert {
+        "users",
+        "profiles",
+        "reports",
+        "alerts",
+        "outbox",
+        "notes",
+        "audit_log",
+        "followup_items",
+        "followup_tasks",
+    } <= (traces_of_her(await everything_stored(harness)))
     mother = harness.user(HER, language_code="en")
     await mother.send("/delete")
     reply = await mother.press("Yes, delete everything")
@@ -171,6 +206,8 @@ async def test_mydata_shows_every_table_that_delete_clears(her_world: BotHarness
     )
     shown |= {name.split(".")[0] for name, count in data["mentions"].items() if count}
     assert data["mentions"]["alerts.acknowledged_by"] == 1
+    assert data["mentions"]["followup_tasks.closed_by"] == 1
+    assert data["followup_sent"] and data["followup_tasks"]
     assert data["staff_notes"][0]["text"] == NOTE
     # Every table holding a trace of her is in her export, and delete clears them all.
     assert traces_of_her(await everything_stored(harness)) <= shown

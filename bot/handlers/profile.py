@@ -323,3 +323,7 @@ async def cancel(update: Update, context: BotContext) -> None:
         else _("There is nothing to cancel.")
     )
     await _reply(update, context, text, main_menu(context.tr))
+
+
+# The check-in's "has the baby arrived?" answers through the same path as /me.
+pregnancy_ended = _pregnancy_ended

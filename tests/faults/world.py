@@ -170,6 +170,9 @@ class BotProcess:
             "INBOX_LEASE_SECONDS": "3",
             "SEND_TIMEOUT_SECONDS": "5",
             "OUTBOX_LEASE_SECONDS": "4",
+            # These stories are about updates; a scheduled check-in in the same chats
+            # would be a keyboard nobody in them expects (see tests/conftest.py).
+            "FOLLOWUP_ENABLED": "false",
         }
         if self.webhook_port is not None:
             env |= {"WEBHOOK_URL": self.webhook_url, "WEBHOOK_SECRET": SECRET}

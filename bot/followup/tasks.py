@@ -1,0 +1,151 @@
+"""Staff follow-up tasks: opened by the ladder, listed in /due, closed with an outcome.
+
+Staff hear of new tasks in one low-urgency digest a day (at the schedule's
+digest hour, outside quiet hours), never one alert per person: alert overload
+is what health workers complain of most (Medic CHT issues 11159, 11160). A
+digest claims its tasks with a conditional UPDATE, so several workers send it once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime, time
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import alerts
+from bot.alert_actions import audit
+from bot.domain.schedule_model import Schedule
+from bot.i18n import N_
+from bot.outbox import enqueue
+from bot.runtime import Runtime
+from storage.models import FollowupItem, FollowupTask, Profile
+
+OUTCOMES = ("reached", "not_reached", "referred")
+OUTCOME_LABELS = {
+    "reached": N_("✅ Reached"),
+    "not_reached": N_("📵 Not reached"),
+    "referred": N_("🏥 Referred"),
+}
+URGENCY_ORDER = {"priority": 0, "routine": 1}
+
+
+async def open_task(
+    session: AsyncSession, item: FollowupItem, profile: Profile, now: datetime, *, urgency: str
+) -> FollowupTask:
+    task = FollowupTask(
+        user_id=item.user_id,
+        item_id=item.id,
+        community_code=profile.community_code,
+        reason="no_answer",
+        urgency=urgency,
+        created_at=now,
+    )
+    session.add(task)
+    await session.flush()
+    return task
+
+
+async def open_tasks(
+    session: AsyncSession, communities: Sequence[str] | None
+) -> list[FollowupTask]:
+    """Open tasks in these communities (None: everywhere), most urgent then oldest first."""
+    query = select(FollowupTask).where(FollowupTask.status == "open")
+    if communities is not None:
+        query = query.where(col(FollowupTask.community_code).in_(communities))
+    found = list((await session.exec(query)).all())
+    found.sort(key=lambda t: (URGENCY_ORDER.get(t.urgency, 9), t.created_at, t.id or 0))
+    return found
+
+
+async def close_task(
+    session: AsyncSession,
+    task_id: int,
+    outcome: str,
+    staff_id: int,
+    communities: Sequence[str] | None,
+    now: datetime,
+) -> FollowupTask | None:
+    """Close an open task in the staff member's scope; None if it is not theirs or not open."""
+    if outcome not in OUTCOMES:
+        return None
+    task = await session.get(FollowupTask, task_id)
+    if task is None or task.status != "open":
+        return None
+    if communities is not None and task.community_code not in communities:
+        return None
+    won = await session.exec(  # type: ignore[call-overload]
+        update(FollowupTask)
+        .where(col(FollowupTask.id) == task_id, col(FollowupTask.status) == "open")
+        .values(status="closed", outcome=outcome, closed_at=now, closed_by=staff_id)
+    )
+    if won.rowcount != 1:
+        return None
+    session.add(audit(staff_id, "task_closed", task.user_id, now, task_id=task_id, outcome=outcome))
+    await session.refresh(task)
+    return task
+
+
+def digest_time(now: datetime, schedule: Schedule, zone: object) -> datetime:
+    local = now.astimezone(zone)  # type: ignore[arg-type]
+    return datetime.combine(local.date(), time(schedule.checkins.digest_hour), tzinfo=local.tzinfo)
+
+
+DIGEST = N_(
+    "🗂 <b>Follow-up tasks</b>: {n} new since yesterday — people in the priority group "
+    "who did not answer their check-ins. Please try to reach them; /due lists them, "
+    "most urgent first, and closes each with an outcome."
+)
+
+
+async def send_digests(runtime: Runtime, now: datetime, schedule: Schedule) -> Counter[str]:
+    """Once a day: each staff member hears how many new tasks their communities have."""
+    counts: Counter[str] = Counter()
+    settings = runtime.settings
+    cutoff = digest_time(now, schedule, settings.zone)
+    if now < cutoff or settings.quiet.contains(
+        now.astimezone(settings.zone).time().replace(tzinfo=None)
+    ):
+        return counts
+    async with runtime.db.session() as session:
+        rows = await session.exec(
+            select(FollowupTask.id, FollowupTask.community_code).where(
+                col(FollowupTask.digested_at).is_(None),
+                FollowupTask.status == "open",
+                col(FollowupTask.created_at) < cutoff,
+            )
+        )
+        pending = list(rows.all())
+        if not pending:
+            return counts
+        claimed = await session.exec(  # type: ignore[call-overload]
+            update(FollowupTask)
+            .where(
+                col(FollowupTask.id).in_([i for i, _ in pending]),
+                col(FollowupTask.digested_at).is_(None),
+            )
+            .values(digested_at=now)
+            .returning(FollowupTask.id, FollowupTask.community_code)
+        )
+        won = list(claimed.all())
+        per_staff: dict[int, list[int]] = defaultdict(list)
+        for task_id, community in won:
+            for chat_id in await alerts.alert_recipients(session, community, settings):
+                per_staff[chat_id].append(task_id)
+        first = min(task_id for task_id, _ in won)
+        for n, (chat_id, task_ids) in enumerate(sorted(per_staff.items())):
+            tr = runtime.catalogs.get(await alerts.recipient_locale(session, chat_id, settings))
+            await enqueue(
+                session,
+                chat_id=chat_id,
+                text=tr.gettext(DIGEST).format(n=len(task_ids)),
+                # Row ids only, never a Telegram id: this claim's first task, and a counter.
+                dedupe_key=f"fu:dg:{first}:{n}",
+                kind="followup_digest",
+                now=now,
+            )
+            counts["digests"] += 1
+    return counts

@@ -1,0 +1,161 @@
+"""One-tap answers to scheduled check-ins and follow-up dialogs (buttons `ci:`).
+
+`ci:<item id>:<item token>:<answer>`: the token is the follow-up item's own, so a
+press on an answered or cancelled check-in is refused, as the report flow's
+per-dialog token refuses stale presses. Answers:
+
+- `ok`, `ok_none`, `ok_home`, `ok_fac`: all well (a mother also says whether she is
+  isolating, as the notice asks); stored as a report and triaged like any other;
+- `bad`: something is wrong, so the existing report flow starts;
+- `p1<n>`, `p2<n><m>`: the PHQ-2 items, kept in the buttons themselves; the answer
+  is a report, so a positive screen is handled as /report handles it;
+- `born`, `notyet`: has the baby arrived? `born` moves her to the parent role.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col
+from telegram import InlineKeyboardMarkup, Update
+
+from bot import profiles, reports
+from bot.context import BotContext
+from bot.conversation.chat import send_to_chat as send
+from bot.dialogs import DialogState
+from bot.followup.messages import PREFIX, phq2_question
+from bot.handlers import profile as profile_handlers
+from bot.handlers import report
+from bot.handlers.report_answer import who_is_told
+from bot.keyboards import main_menu
+from storage.models import FollowupItem
+
+ISOLATION = {"ok_none": "none", "ok_home": "home", "ok_fac": "facility"}
+OPEN = ("sent", "tasked")  # a late answer to a check-in already handed to staff still counts
+
+
+def parse(data: str) -> tuple[int, str, str] | None:
+    _prefix, item_id, token, value = [*data.split(":", 3), "", "", ""][:4]
+    return (int(item_id), token, value) if item_id.isdigit() and value else None
+
+
+async def _answer(
+    item_id: int, token: str, user_id: int, now: datetime, context: Any
+) -> str | None:
+    """Mark the item answered, once; its ref, or None for an old, foreign or answered one."""
+    async with context.runtime.db.session() as session:
+        won = await session.exec(
+            update(FollowupItem)
+            .where(
+                col(FollowupItem.id) == item_id,
+                col(FollowupItem.user_id) == user_id,
+                col(FollowupItem.token) == token,
+                col(FollowupItem.status).in_(OPEN),
+            )
+            .values(status="answered", answered_at=now, next_step_at=None)
+            .returning(FollowupItem.ref)
+        )
+        return won.scalar_one_or_none()
+
+
+async def _still_open(item_id: int, token: str, user_id: int, context: BotContext) -> bool:
+    async with context.runtime.db.session() as session:
+        item = await session.get(FollowupItem, item_id)
+    return (
+        item is not None
+        and item.user_id == user_id
+        and item.token == token
+        and (item.status in OPEN)
+    )
+
+
+async def _store(update: Update, context: BotContext, data: dict[str, Any], *, own: bool) -> None:
+    """Store the answer as report(s) through triage, then answer as /report does."""
+    runtime = context.runtime
+    user_id = context.account.id
+    now = runtime.clock.now()
+    alerted = False
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, user_id)
+        children = await profiles.children_of(session, user_id)
+        if own or (profile is not None and profile.pregnant) or not children:
+            subjects: list[tuple[str, int | None]] = [("pregnancy", None)]
+        else:
+            subjects = [("child", c.id) for c in children]
+        worst = None
+        for subject, child_id in subjects:
+            _report, assessment, alert = await reports.submit(
+                session,
+                user_id,
+                subject,
+                data | {"complete": True, "source": "checkin"},
+                now,
+                runtime.settings,
+                child_id=child_id,
+                catalogs=runtime.catalogs,
+                checkin=True,
+            )
+            alerted = alerted or alert is not None
+            if worst is None or assessment.level > worst.level:
+                worst = assessment
+        staffed = await who_is_told(session, context)
+    assert worst is not None
+    state = DialogState(report.FLOW, "", {})
+    text = report.final_answer(context, state, worst, alerted, staffed)
+    await send(update, context, text, main_menu(context.tr))
+
+
+async def on_callback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _ = context.tr.gettext
+    parsed = parse(query.data)
+    user_id = context.account.id
+    now = context.runtime.clock.now()
+    if parsed is None:
+        await query.answer(_("This question has already been answered."))
+        return
+    item_id, token, value = parsed
+    if value.startswith("p1") and len(value) == 3 and value[2] in "0123":
+        if not await _still_open(item_id, token, user_id, context):
+            await query.answer(_("This question has already been answered."))
+            return
+        await query.answer()
+        text, markup = phq2_question(context.tr, item_id, token, int(value[2]))
+        await query.edit_message_text(
+            text, reply_markup=InlineKeyboardMarkup.de_json(markup, context.bot)
+        )
+        return
+    ref = await _answer(item_id, token, user_id, now, context)
+    if ref is None:
+        await query.answer(_("This question has already been answered."))
+        return
+    await query.answer()
+    if query.message is not None:
+        await query.edit_message_reply_markup(None)
+    if value in ISOLATION:
+        await _store(update, context, {"symptoms": [], "isolation": ISOLATION[value]}, own=True)
+    elif value == "ok":
+        await _store(update, context, {"symptoms": []}, own=ref == "postpartum")
+    elif value == "bad":
+        await report.start_report(update, context)
+    elif value.startswith("p2") and len(value) == 4 and set(value[2:]) <= set("0123"):
+        scores = [int(value[2]), int(value[3])]
+        await _store(update, context, {"symptoms": [], "phq2": scores}, own=True)
+    elif value == "born":
+        await profile_handlers.pregnancy_ended(update, context, "birth")
+    elif value == "notyet":
+        await send(
+            update,
+            context,
+            _(
+                "Thank you. We will ask again in a few days. Regular contractions, waters "
+                "breaking or bleeding: go to your delivery hospital now, or call {number}."
+            ).format(number=context.runtime.settings.emergency_number),
+            main_menu(context.tr),
+        )
+
+
+__all__ = ["PREFIX", "on_callback"]
