@@ -61,7 +61,8 @@ def _claimable(row: type[Outbox], now: datetime):  # type: ignore[no-untyped-def
 async def claim_due(
     session: AsyncSession, *, token: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Outbox]:
-    """Lease up to `limit` due rows to `token`; no other claimer can get the same row.
+    """Lease up to `limit` due rows to `token`, most urgent lane first, then oldest;
+    no other claimer can get the same row.
 
     PostgreSQL: claims take turns under a transaction-scoped advisory lock, so
     each claimer sees the leases the previous one committed; without it two
@@ -78,7 +79,7 @@ async def claim_due(
         picked = await session.exec(
             select(candidate.id)
             .where(_claimable(candidate, now))
-            .order_by(col(candidate.next_attempt_at), col(candidate.id))
+            .order_by(col(candidate.priority), col(candidate.next_attempt_at), col(candidate.id))
             .limit(limit)
             .with_for_update(skip_locked=True, of=candidate)
         )
@@ -95,7 +96,7 @@ async def claim_due(
         pick = (
             select(candidate.id)
             .where(_claimable(candidate, now))
-            .order_by(col(candidate.next_attempt_at), col(candidate.id))
+            .order_by(col(candidate.priority), col(candidate.next_attempt_at), col(candidate.id))
             .limit(limit)
         )
         result = await session.exec(  # type: ignore[call-overload]
