@@ -76,6 +76,8 @@ class Wire:
         if method == "sendMessage":
             if payload.get("disable_notification"):
                 body["disable_notification"] = True
+            if payload.get("allow_paid_broadcast"):
+                body["allow_paid_broadcast"] = True
         else:
             if message_id is None:
                 raise BadPayload("edit without a message id")
