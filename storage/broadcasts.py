@@ -99,13 +99,13 @@ async def dialogs_of(
 async def status_counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
     """Recipients by outbox status; a cancelled recipient counts as "cancelled"."""
     rows = await session.exec(
-        select(col(Outbox.status), col(Outbox.last_error) == CANCELLED, func.count())
+        select(col(Outbox.status), col(Outbox.last_error), func.count())
         .where(col(Outbox.broadcast_id) == broadcast_id)
-        .group_by(col(Outbox.status), col(Outbox.last_error) == CANCELLED)
+        .group_by(col(Outbox.status), col(Outbox.last_error))
     )
     counts: dict[str, int] = {}
-    for status, cancelled, count in rows.all():
-        key = CANCELLED if status == store.SKIPPED and cancelled else status
+    for status, reason, count in rows.all():
+        key = CANCELLED if status == store.SKIPPED and reason == CANCELLED else status
         counts[key] = counts.get(key, 0) + int(count)
     return counts
 

@@ -54,8 +54,8 @@ class Backlog:
             heapq.heappush(self._ready, (lane, order, chat))
         while self._ready:
             lane, order, chat = heapq.heappop(self._ready)
-            if not self._chats.get(chat):
-                continue
+            if chat in self._busy or not self._chats.get(chat):
+                continue  # a stale entry: the chat is in flight, or its rows were taken out
             at = chat_ready_at(chat)
             if at > now:
                 heapq.heappush(self._sleeping, (at, lane, order, chat))
@@ -91,6 +91,21 @@ class Backlog:
         queue.clear()
         self.waiting -= len(items)
         return items
+
+    def rows(self) -> list[Outbox]:
+        """Every row still waiting (not in flight)."""
+        return [item.row for queue in self._chats.values() for item in queue]
+
+    def discard(self, row_ids: set[int | None]) -> None:
+        """Take out rows that must not be sent after all (settled or held elsewhere)."""
+        for chat in list(self._chats):
+            queue = self._chats[chat]
+            kept = deque(item for item in queue if item.row.id not in row_ids)
+            self.waiting -= len(queue) - len(kept)
+            if kept or chat in self._busy:
+                self._chats[chat] = kept
+            else:
+                del self._chats[chat]
 
     def next_wake(self) -> float | None:
         return self._sleeping[0][0] if self._sleeping else None

@@ -61,6 +61,8 @@ RETRY_LIMIT = 10
 MAX_CONCURRENCY = 64
 # After a claim found less than it asked for, the next waits this long (unless woken).
 SHORT_CLAIM_PAUSE = 0.1
+# How often claimed rows still waiting are run through the filters again (a cancel).
+RECHECK_EVERY = 0.5
 
 
 def backoff(attempts: int) -> float:
@@ -212,6 +214,7 @@ class DeliveryWorker:
         settled_before = self.records.settled
         claim_at = 0.0  # loop time of the next claim; later after a claim came back short
         answers_at_claim = -1
+        checked = loop.time()
         try:
             while not self._stopping.is_set():
                 now = loop.time()
@@ -239,6 +242,10 @@ class DeliveryWorker:
                         tasks.add(task)
                         task.add_done_callback(lambda t: _finished(t, tasks))
                         continue
+                if self.filters and backlog.waiting and now - checked >= RECHECK_EVERY:
+                    checked = now
+                    await self._recheck(backlog)
+                    continue
                 if now - jobs_ran >= self.poll_interval:
                     await self._run_jobs()
                     jobs_ran = loop.time()
@@ -291,6 +298,16 @@ class DeliveryWorker:
         deadline = asyncio.get_running_loop().time() + self.lease.total_seconds() * LEASE_SHARE
         backlog.add([Claimed(row, token, deadline) for row in rows])
         return found
+
+    async def _recheck(self, backlog: Backlog) -> None:
+        """Run the claim filters again over what waits, so a cancel (or a conversation
+        begun since the claim) stops rows already claimed, not only later claims."""
+        rows = backlog.rows()
+        async with self.runtime.db.session() as session:
+            kept = rows
+            for keep in self.filters:
+                kept = await keep(session, kept, self.runtime.clock.now())
+        backlog.discard({r.id for r in rows} - {r.id for r in kept})
 
     async def _run_jobs(self) -> None:
         for job in self.jobs:
