@@ -110,6 +110,15 @@ async def status_counts(session: AsyncSession, broadcast_id: int) -> dict[str, i
     return counts
 
 
+async def pending_count(session: AsyncSession, broadcast_id: int) -> int:
+    result = await session.exec(
+        select(func.count())
+        .select_from(Outbox)
+        .where(col(Outbox.broadcast_id) == broadcast_id, col(Outbox.status) == store.PENDING)
+    )
+    return int(result.one())
+
+
 async def sent_span(
     session: AsyncSession, broadcast_id: int
 ) -> tuple[datetime | None, datetime | None]:

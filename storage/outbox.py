@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, text, update
+from sqlalchemy import and_, bindparam, exists, func, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -138,6 +138,42 @@ async def mark_sent(
             leased_by=None,
             last_error=None,
         )
+    )
+
+
+_SENT_MANY = (
+    update(Outbox.__table__)  # type: ignore[arg-type]
+    .where(
+        Outbox.__table__.c.id == bindparam("row_id"),  # type: ignore[attr-defined]
+        Outbox.__table__.c.status == PENDING,  # type: ignore[attr-defined]
+    )
+    .values(
+        status=SENT,
+        sent_at=bindparam("sent_at"),
+        message_id=bindparam("sent_message_id"),
+        attempts=Outbox.__table__.c.attempts + bindparam("tries"),  # type: ignore[attr-defined]
+        leased_until=None,
+        leased_by=None,
+        last_error=None,
+    )
+)
+
+
+async def mark_sent_many(
+    session: AsyncSession, sent: Sequence[tuple[int, int | None, int, datetime]]
+) -> None:
+    """`mark_sent` for many rows in one statement run many times (row id, message id,
+    tries, sent at): at a thousand messages a second, building one ORM UPDATE per row cost more
+    CPU than sending the messages."""
+    if not sent:
+        return
+    connection = await session.connection()
+    await connection.execute(
+        _SENT_MANY,
+        [
+            {"row_id": row_id, "sent_at": at, "sent_message_id": message_id, "tries": tries}
+            for row_id, message_id, tries, at in sent
+        ],
     )
 
 

@@ -43,9 +43,10 @@ class RateLimiter:
         self._next_chat: dict[int, float] = {}
         self._recent_429: dict[int, float] = {}
         self._grants = 0
-        # A dispatcher that wakes late may catch up this far, so sleeping's overshoot does
-        # not lower the rate (24/s at 25/s before issue 13); a fiftieth of a second of sends.
-        self._credit = self.gap * max(0.0, per_second / 50 - 1)
+        # A dispatcher that wakes late may catch up this far, so sleeping's overshoot (and a
+        # busy machine) does not lower the rate (24/s at 25/s before issue 13). Any second
+        # then holds at most 5% more than the rate: a twentieth of a second of sends.
+        self._credit = max(0.0, 0.05 - self.gap)
 
     def any_ready_at(self) -> float:
         """The earliest moment any message may be sent (the overall pace, a pause)."""

@@ -11,7 +11,8 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,12 +40,14 @@ class Records:
         now = self.runtime.clock.now()
         row_id = row.id
 
+        if result.outcome is Outcome.SENT:
+            self.stats[result.outcome.value] += 1
+            self.settled += 1
+            await self.persist(_Sent(row_id, result.message_id, tries, now))
+            return
+
         async def write(session: AsyncSession) -> None:
-            if result.outcome is Outcome.SENT:
-                await store.mark_sent(
-                    session, row_id, now=now, message_id=result.message_id, tries=tries
-                )
-            elif result.outcome is Outcome.BLOCKED:
+            if result.outcome is Outcome.BLOCKED:
                 await store.mark_final(
                     session, row_id, store.BLOCKED, error=result.error, tries=tries
                 )
@@ -95,3 +98,22 @@ class Records:
             await store.release(session, ids, token)
 
         await self.persist(write)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A sent row to record; all of one group commit go in one statement."""
+
+    row_id: int
+    message_id: int | None
+    tries: int
+    now: datetime
+
+    async def __call__(self, session: AsyncSession) -> None:
+        await _Sent.many(session, [self])
+
+    @staticmethod
+    async def many(session: AsyncSession, writes: list[_Sent]) -> None:
+        await store.mark_sent_many(
+            session, [(w.row_id, w.message_id, w.tries, w.now) for w in writes]
+        )

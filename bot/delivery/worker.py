@@ -58,7 +58,7 @@ LEASE_SHARE = 0.8
 # Attempts after which a row failing with network errors or 5xx is given up, recorded
 # as failed with the reason "retry limit" (RapidPro's term) instead of retried forever.
 RETRY_LIMIT = 10
-MAX_CONCURRENCY = 64
+MAX_CONCURRENCY = 100
 # After a claim found less than it asked for, the next waits this long (unless woken).
 SHORT_CLAIM_PAUSE = 0.1
 # How often claimed rows still waiting are run through the filters again (a cancel).
@@ -70,6 +70,13 @@ def backoff(attempts: int) -> float:
     in step after an outage."""
     base = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts))
     return base * random.uniform(0.8, 1.0)
+
+
+def default_concurrency(rate: float) -> int:
+    """Sends in flight: enough for the rate at a quarter-second round trip (a loaded
+    machine, a slow network), at least 16, at most 100. It is also the most messages a
+    kill -9 can repeat (docs/exactly-once.md)."""
+    return min(MAX_CONCURRENCY, max(16, math.ceil(rate * 0.25)))
 
 
 class DeliveryWorker:
@@ -90,11 +97,7 @@ class DeliveryWorker:
         self.bot = bot
         self.lease = lease
         self.batch_size = batch_size
-        # Enough sends in flight for the configured rate at ~40 ms a round trip, and at
-        # least 16: the most a kill -9 can repeat (docs/exactly-once.md).
-        self.concurrency = concurrency or min(
-            MAX_CONCURRENCY, max(16, math.ceil(settings.send_rate_per_second / 25))
-        )
+        self.concurrency = concurrency or default_concurrency(settings.send_rate_per_second)
         self.poll_interval = poll_interval
         self.send_timeout = send_timeout
         self.limiter = RateLimiter(settings.send_rate_per_second, settings.send_per_chat_interval)
