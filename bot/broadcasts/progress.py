@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 
-from bot.i18n import Translator
+from bot.i18n import Translator, negotiate_locale
 from bot.outbox import enqueue
 from bot.runtime import Runtime
 from storage import broadcasts as queries
@@ -119,6 +120,13 @@ def render(progress: Progress, tr: Translator, *, final: bool = False) -> str:
     ).strip()
 
 
+def cancel_markup(broadcast_id: int, tr: Translator) -> dict[str, Any]:
+    """The Cancel button under a running broadcast's progress message (Bot API JSON)."""
+    label = tr.gettext("Cancel the broadcast")
+    button = {"text": label, "callback_data": f"bc:cancel:{broadcast_id}"}
+    return {"inline_keyboard": [[button]]}
+
+
 def progress_job(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     """Edit each running broadcast's progress message; finish it with the report."""
     edited_at: dict[int, float] = {}
@@ -152,7 +160,11 @@ async def _edit(runtime: Runtime, broadcast: Broadcast, progress: Progress, fina
     now = runtime.clock.now()
     async with runtime.db.session() as session:
         admin = await session.get(User, broadcast.progress_chat_id)
-        tr = runtime.catalogs.get(admin.locale if admin else None)
+        tr = runtime.catalogs.get(
+            negotiate_locale(admin.locale, admin.language_code, runtime.settings.default_locale)
+            if admin
+            else None
+        )
         row = await enqueue(
             session,
             chat_id=broadcast.progress_chat_id,
@@ -165,8 +177,14 @@ async def _edit(runtime: Runtime, broadcast: Broadcast, progress: Progress, fina
             now=now,
         )
         if row is not None:
-            row.payload = {**row.payload, "method": "editMessageText",
-                           "message_id": broadcast.progress_message_id}  # fmt: skip
+            row.payload = {
+                **row.payload,
+                "method": "editMessageText",
+                "message_id": broadcast.progress_message_id,
+            }
+            if not final and broadcast.status == "queued":
+                assert broadcast.id is not None
+                row.payload["reply_markup"] = cancel_markup(broadcast.id, tr)
         if final:
             fresh = await session.get(Broadcast, broadcast.id)
             if fresh is not None and fresh.status == "queued":

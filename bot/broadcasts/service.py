@@ -32,7 +32,9 @@ from bot.runtime import Runtime
 from storage import broadcasts as queries
 from storage.models import Broadcast, Outbox
 
-DRAFT, QUEUED = "draft", "queued"
+# preview (counted, shown to the admin) -> queued, or draft (waiting for a second admin)
+# -> queued; a preview may be discarded, anything queued cancelled.
+PREVIEW, DRAFT, QUEUED, DISCARDED = "preview", "draft", "queued", "discarded"
 MAX_LENGTH = 4096
 # A person mid-conversation is asked again after this long.
 CONVERSATION_HOLD = timedelta(minutes=2)
@@ -118,32 +120,73 @@ def start_time(runtime: Runtime, send_at: datetime | None, urgent: bool) -> date
     return moment if urgent else settings.quiet.release(moment, settings.zone)
 
 
-async def create(runtime: Runtime, request: Request) -> tuple[Broadcast, Selection]:
-    """Store the broadcast; queue it at once unless its size needs a second admin."""
+async def stage(runtime: Runtime, request: Request) -> tuple[Broadcast, Selection]:
+    """Store it as a preview: counted, nothing queued (the chat shows the count first)."""
     check_texts(request.texts)
-    now = runtime.clock.now()
     async with runtime.db.session() as session:
         selection = select_people(request.segment, await people(session, runtime))
         if not selection.recipients:
             raise BroadcastError("nobody")
-        needs_second = len(selection.recipients) > runtime.settings.broadcast_second_admin_above
         broadcast = Broadcast(
             created_by=request.admin_id,
             texts=dict(request.texts),
             segment=request.segment.to_json(),
             urgent=request.urgent,
-            status=DRAFT if needs_second else QUEUED,
+            status=PREVIEW,
             recipients=len(selection.recipients),
-            send_at=start_time(runtime, request.send_at, request.urgent),
+            send_at=request.send_at or runtime.clock.now(),
             progress_chat_id=request.progress_chat_id,
             progress_message_id=request.progress_message_id,
-            created_at=now,
+            created_at=runtime.clock.now(),
         )
         session.add(broadcast)
         await session.flush()
-        if not needs_second:
-            await _queue(session, runtime, broadcast, selection)
     return broadcast, selection
+
+
+async def release(
+    runtime: Runtime,
+    broadcast_id: int,
+    admin_id: int,
+    *,
+    progress: tuple[int, int] | None = None,
+) -> Broadcast:
+    """The admin said send: queue it, or leave it for a second admin if it is large.
+
+    Recipients are chosen again now (someone may have stopped since the preview)."""
+    async with runtime.db.session() as session:
+        broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True)
+        if broadcast is None or broadcast.created_by != admin_id:
+            raise BroadcastError("not_found")
+        if broadcast.status != PREVIEW:
+            raise BroadcastError("not_a_preview")
+        if progress is not None:
+            broadcast.progress_chat_id, broadcast.progress_message_id = progress
+        selection = select_people(
+            Segment.from_json(broadcast.segment), await people(session, runtime)
+        )
+        broadcast.recipients = len(selection.recipients)
+        if broadcast.recipients > runtime.settings.broadcast_second_admin_above:
+            broadcast.status = DRAFT
+            session.add(broadcast)
+            return broadcast
+        await _queue(session, runtime, broadcast, selection)
+    return broadcast
+
+
+async def discard(runtime: Runtime, broadcast_id: int, admin_id: int) -> None:
+    async with runtime.db.session() as session:
+        broadcast = await session.get(Broadcast, broadcast_id)
+        if broadcast is not None and broadcast.status == PREVIEW:
+            broadcast.status = DISCARDED
+            session.add(broadcast)
+
+
+async def create(runtime: Runtime, request: Request) -> tuple[Broadcast, Selection]:
+    """Stage and release at once (the command line, tests)."""
+    staged, selection = await stage(runtime, request)
+    assert staged.id is not None
+    return await release(runtime, staged.id, request.admin_id), selection
 
 
 async def confirm(runtime: Runtime, broadcast_id: int, admin_id: int) -> Broadcast:
@@ -159,10 +202,7 @@ async def confirm(runtime: Runtime, broadcast_id: int, admin_id: int) -> Broadca
         segment = Segment.from_json(broadcast.segment)
         selection = select_people(segment, await people(session, runtime))
         broadcast.confirmed_by = admin_id
-        broadcast.status = QUEUED
         broadcast.recipients = len(selection.recipients)
-        broadcast.send_at = start_time(runtime, broadcast.send_at, broadcast.urgent)
-        session.add(broadcast)
         await _queue(session, runtime, broadcast, selection)
     return broadcast
 
@@ -170,7 +210,11 @@ async def confirm(runtime: Runtime, broadcast_id: int, admin_id: int) -> Broadca
 async def _queue(
     session: AsyncSession, runtime: Runtime, broadcast: Broadcast, selection: Selection
 ) -> None:
+    """Mark it queued and write its rows, in the caller's transaction."""
     assert broadcast.id is not None
+    broadcast.status = QUEUED
+    broadcast.send_at = start_time(runtime, broadcast.send_at, broadcast.urgent)
+    session.add(broadcast)
     paid = runtime.settings.allow_paid_broadcast
     rows: list[dict[str, Any]] = []
     for index, person in enumerate(selection.recipients):
