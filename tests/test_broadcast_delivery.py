@@ -175,3 +175,28 @@ def test_the_progress_text_shows_the_bar_and_figures(settings: Settings) -> None
     assert "#7" in text and "60%" in text and "25/s" in text
     assert "Sent 50" in text and "pending 40" in text
     assert progress.bar(0.5, 10) == "█████░░░░░"
+
+
+async def test_two_workers_on_postgresql_share_a_broadcast_without_a_duplicate(
+    settings: Settings,
+) -> None:
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("several workers share PostgreSQL; SQLite is for one process")
+    rate = 100.0  # each worker's share of the bot's limit
+    async with sending(settings, workers=2, send_rate_per_second=rate) as (runtime, fake, two):
+        for worker in two:
+            worker.filters.append(service.hold_filter(runtime))
+        now = runtime.clock.now()
+        seeded = await population.seed(runtime.db, 2000, now, now.date())
+        request = service.Request(ADMIN, TEXTS, Segment(), urgent=True)
+        staged, _ = await service.stage(runtime, request)
+        assert staged.id is not None
+        await service.release(runtime, staged.id, ADMIN)
+        await service.confirm(runtime, staged.id, SECOND)
+        await wait_until_done(runtime, staged.id, timeout=120)
+        calls = list(fake.calls)
+        shares = [w.stats["sent"] for w in two]
+    delivered = Counter(c.chat_id for c in calls if c.ok and c.method == "sendMessage")
+    assert set(delivered) == {p.chat_id for p in seeded if p.reachable}
+    assert set(delivered.values()) == {1}
+    assert min(shares) > 0.2 * sum(shares)  # both really took part

@@ -45,8 +45,8 @@ class RateLimiter:
         self._grants = 0
         # A dispatcher that wakes late may catch up this far, so sleeping's overshoot (and a
         # busy machine) does not lower the rate (24/s at 25/s before issue 13). Any second
-        # then holds at most 5% more than the rate: a twentieth of a second of sends.
-        self._credit = max(0.0, 0.05 - self.gap)
+        # then holds at most 3% more than the rate: three hundredths of a second of sends.
+        self._credit = max(0.0, 0.03 - self.gap)
 
     def any_ready_at(self) -> float:
         """The earliest moment any message may be sent (the overall pace, a pause)."""
