@@ -32,6 +32,7 @@ from bot.cli_locale import cli_translator
 from bot.config import Settings
 from bot.runtime import Runtime
 from storage import broadcasts as queries
+from storage.models import Outbox
 
 
 def _range(text: str) -> tuple[int, int]:
@@ -170,7 +171,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _outcomes(runtime: Runtime, broadcast_id: int) -> list[list[str]]:
     async with runtime.db.session() as session:
-        rows = await queries.outcomes(session, broadcast_id)
+        return outcome_rows(await queries.outcomes(session, broadcast_id))
+
+
+def outcome_rows(rows: list[Outbox]) -> list[list[str]]:
+    """One CSV line per recipient: chat, status, attempts, when sent, the reason."""
     return [
         [
             str(row.chat_id),

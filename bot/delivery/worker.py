@@ -1,10 +1,11 @@
 """The delivery worker: drains the outbox, the only code that sends proactively.
 
 One per bot process, started and stopped with the Application. Each pass it
-runs its periodic jobs (escalation of unacknowledged alerts), then claims due
-rows with a lease, sends them under the rate limits, and settles each row as
-soon as Telegram answers, before that send's slot is given to another: a crash
-repeats at most the `concurrency` messages in flight (16 by default). Leases
+runs its periodic jobs (escalation, broadcast progress), then claims due rows
+with a lease, most urgent lane first (bot/delivery/lanes.py), into a backlog;
+a dispatcher sends them under the rate limits and each row is settled as soon
+as Telegram answers, before that send's slot is given to another: a crash
+repeats at most the `concurrency` messages in flight (16 at 25/s). Leases
 that a dead worker leaves behind expire and the rows are claimed again:
 messages are delayed, never lost. Several workers may share one PostgreSQL
 database; a row is claimed by one of them at a time.

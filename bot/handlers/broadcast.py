@@ -11,10 +11,10 @@ from __future__ import annotations
 import html
 import io
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.access import is_admin
-from bot.broadcast_cli import write_csv
+from bot.broadcast_cli import outcome_rows, write_csv
 from bot.broadcasts import compose, progress, service
 from bot.broadcasts.segments import text_for
 from bot.context import BotContext
@@ -47,14 +47,22 @@ def _error_text(context: BotContext, code: str, detail: str = "") -> str:
     return _errors(context).get(code, code).format(detail=html.escape(detail))
 
 
-async def broadcast_command(update: Update, context: BotContext) -> None:
+async def _admin_message(update: Update, context: BotContext) -> Message | None:
+    """The admin's message, or None once a non-admin has been told no."""
     message = update.effective_message
     assert message is not None
+    if is_admin(context.runtime.settings, context.account.id):
+        return message
+    await message.reply_text(context.tr.gettext("Only administrators can send broadcasts."))
+    return None
+
+
+async def broadcast_command(update: Update, context: BotContext) -> None:
+    message = await _admin_message(update, context)
+    if message is None:
+        return
     runtime = context.runtime
     _ = context.tr.gettext
-    if not is_admin(runtime.settings, context.account.id):
-        await message.reply_text(_("Only administrators can send broadcasts."))
-        return
     if "\n" not in (message.text or ""):
         await message.reply_text(
             _(
@@ -219,21 +227,17 @@ async def _ask_others(context: BotContext, broadcast: Broadcast, others: list[in
 
 async def broadcasts_command(update: Update, context: BotContext) -> None:
     """`/broadcasts` lists recent ones; `/broadcasts ID` sends that one's outcomes as CSV."""
-    message = update.effective_message
-    assert message is not None
+    message = await _admin_message(update, context)
+    if message is None:
+        return
     runtime = context.runtime
     _ = context.tr.gettext
-    if not is_admin(runtime.settings, context.account.id):
-        await message.reply_text(_("Only administrators can send broadcasts."))
-        return
     args = context.args or []
     if args and args[0].isdigit():
         async with runtime.db.session() as session:
             rows = await queries.outcomes(session, int(args[0]))
         out = io.StringIO()
-        write_csv(out, [[str(r.chat_id), r.status, str(r.attempts),
-                         r.sent_at.isoformat() if r.sent_at else "", r.last_error or ""]
-                        for r in rows])  # fmt: skip
+        write_csv(out, outcome_rows(rows))
         await message.reply_document(
             InputFile(out.getvalue().encode(), filename=f"broadcast-{args[0]}.csv"),
             caption=_("Per-recipient outcomes of broadcast #{id}.").format(id=args[0]),
