@@ -81,6 +81,7 @@ async def _pick_postgres(
             .order_by(col(Outbox.priority), col(Outbox.next_attempt_at), col(Outbox.id))
             .limit(scan)
             .cte("window")
+            .prefix_with("MATERIALIZED")  # or the planner folds it back into the big join
         )
         query = query.join(window, window.c.id == candidate.id)
     picked = await session.exec(

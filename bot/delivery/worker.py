@@ -219,18 +219,28 @@ class DeliveryWorker:
         claim_at = 0.0  # loop time of the next claim; later after a claim came back short
         answers_at_claim = -1
         checked = loop.time()
+        # Claims run beside the dispatcher: sends keep going while the database answers.
+        claiming: asyncio.Task[int] | None = None
+        limit = 0
         try:
             while not self._stopping.is_set():
                 now = loop.time()
                 if self._urgent:
                     self._urgent, claim_at = False, 0.0
-                if now >= claim_at and backlog.waiting < self._target():
+                if claiming is not None and claiming.done():
+                    found = claiming.result()  # a failed claim ends the pass, as it always did
+                    claiming = None
+                    claim_at = 0.0 if found >= limit else loop.time() + SHORT_CLAIM_PAUSE
+                if claiming is None and now >= claim_at and backlog.waiting < self._target():
                     limit = min(self.batch_size, 2 * self._target() - backlog.waiting)
                     answers_at_claim = self._answers
-                    rows = await self._claim(f"{self.id}/{next(self._claims)}", limit, backlog)
-                    claim_at = 0.0 if rows >= limit else loop.time() + SHORT_CLAIM_PAUSE
+                    token = f"{self.id}/{next(self._claims)}"
+                    claiming = asyncio.create_task(self._claim(token, limit, backlog))
+                    claiming.add_done_callback(lambda _task: self._stir.set())
+                    if not tasks and not backlog.waiting:
+                        await asyncio.wait({claiming})  # nothing else to do meanwhile
                     continue
-                if not tasks and not backlog.waiting:
+                if not tasks and not backlog.waiting and claiming is None:
                     if claim_at > 0 and answers_at_claim == self._answers:
                         break  # nothing due, nothing in flight: the pass is over
                     claim_at = 0.0
@@ -257,6 +267,8 @@ class DeliveryWorker:
                     continue
                 await self._idle(now, claim_at, backlog, len(tasks) < self.concurrency)
         finally:
+            if claiming is not None:
+                await asyncio.wait({claiming})  # its rows are in the backlog, handed back below
             if tasks:
                 await asyncio.wait(set(tasks))
             await self._release_items(backlog.take_all())
@@ -272,16 +284,21 @@ class DeliveryWorker:
         if backlog.waiting < self._target() and claim_at > now:
             moments.append(claim_at)
         if slots and backlog.waiting:
-            moments.append(self.limiter.any_ready_at())
+            # The overall pace only matters if it is what holds things up; when every
+            # waiting chat is in flight, the next answer (a stir) is what to wait for.
+            if self.limiter.any_ready_at() > now:
+                moments.append(self.limiter.any_ready_at())
             wake = backlog.next_wake()
             if wake is not None:
                 moments.append(wake)
         timeout = max(0.0, min(moments) - now)
         self._stir.clear()
-        if timeout > 0:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(timeout):
-                    await self._stir.wait()
+        if timeout <= 0:
+            await asyncio.sleep(0)  # never spin without letting the sends run
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._stir.wait()
 
     async def _claim(self, token: str, limit: int, backlog: Backlog) -> int:
         """Claim up to `limit` rows into the backlog; returns how many the claim returned."""
