@@ -30,6 +30,7 @@ from bot.broadcasts import service
 from bot.broadcasts.segments import Segment
 from bot.cli_locale import cli_translator
 from bot.config import Settings
+from bot.domain.locales import SUPPORTED_LOCALES
 from bot.runtime import Runtime
 from storage import broadcasts as queries
 from storage.models import Outbox
@@ -203,7 +204,7 @@ def _segment_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--priority-group", action="store_true")
     parser.add_argument("--weeks", help="gestation range in weeks, e.g. 28-36")
     parser.add_argument("--child-months", help="child age range in months, e.g. 0-6")
-    parser.add_argument("--language", action="append", choices=["zh_Hans", "en"])
+    parser.add_argument("--language", action="append", choices=list(SUPPORTED_LOCALES))
     parser.add_argument("--pregnancy-topic", action="store_true")
 
 
