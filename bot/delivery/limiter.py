@@ -44,9 +44,10 @@ class RateLimiter:
         self._recent_429: dict[int, float] = {}
         self._grants = 0
         # A dispatcher that wakes late may catch up this far, so sleeping's overshoot (and a
-        # busy machine) does not lower the rate (24/s at 25/s before issue 13). Any second
-        # then holds at most 3% more than the rate: three hundredths of a second of sends.
-        self._credit = max(0.0, 0.03 - self.gap)
+        # busy machine) does not lower the rate (24/s at 25/s before issue 13): three
+        # hundredths of a second of sends, or half of one at slow rates. Any second then
+        # holds at most 3% (or half a message) more than the rate.
+        self._credit = max(0.03 - self.gap, self.gap / 2)
 
     def any_ready_at(self) -> float:
         """The earliest moment any message may be sent (the overall pace, a pause)."""
