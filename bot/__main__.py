@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 
-from bot import coverage_cli, rules_cli, schedule_cli
+from bot import broadcast_cli, coverage_cli, rules_cli, schedule_cli
 from bot.cli_locale import cli_translator
 from bot.config import ConfigError, Settings, load_settings, reveal
 from bot.i18n import Translator
@@ -226,6 +226,7 @@ def build_parser(tr: Translator | None = None) -> argparse.ArgumentParser:
 
     rules_cli.add_parser(sub)
     schedule_cli.add_parser(sub, _settings)
+    broadcast_cli.add_parser(sub, _settings)
 
     i18n = sub.add_parser(
         "i18n", help=_("translation catalogs, for developers: update, check, compile")

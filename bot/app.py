@@ -23,6 +23,7 @@ from bot.context import BotContext
 from bot.handlers import (
     alert_buttons,
     basic,
+    broadcast,
     checkin,
     clinic,
     followup_tasks,
@@ -109,6 +110,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("export", staff_tools.export_ledger, filters=private))
     app.add_handler(CommandHandler("note", staff_tools.note_command, filters=private))
     app.add_handler(CommandHandler("introduce", introduce.introduce_command, filters=private))
+    app.add_handler(CommandHandler("broadcast", broadcast.broadcast_command, filters=private))
+    app.add_handler(CommandHandler("broadcasts", broadcast.broadcasts_command, filters=private))
 
     app.add_handler(CallbackQueryHandler(basic.language_chosen, pattern=f"^{LANGUAGE_CALLBACK}"))
     app.add_handler(CallbackQueryHandler(steps.on_callback, pattern=rf"^{steps.PREFIX}:"))
@@ -127,6 +130,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(
         CallbackQueryHandler(staff_tools.on_callback, pattern=rf"^{staff_tools.PREFIX}:")
     )
+    app.add_handler(CallbackQueryHandler(broadcast.on_callback, pattern=rf"^{broadcast.PREFIX}:"))
 
     # Any other press is answered, so no button spins forever on someone's screen.
     app.add_handler(CallbackQueryHandler(basic.unknown_button))

@@ -62,8 +62,15 @@ class Settings(BaseSettings):
     escalate_emergency_minutes: int = Field(default=10, ge=1, alias="ESCALATE_EMERGENCY_MINUTES")
     escalate_priority_minutes: int = Field(default=60, ge=1, alias="ESCALATE_PRIORITY_MINUTES")
     # Telegram's limits are unpublished and change, so they are configuration (BRIEF section 6).
-    send_rate_per_second: float = Field(default=25.0, gt=0, alias="SEND_RATE_PER_SECOND")
+    # Above Telegram's free ~30/s, up to its paid ceiling of 1,000/s, broadcasts need
+    # ALLOW_PAID_BROADCAST (each message then carries allow_paid_broadcast and costs Stars).
+    send_rate_per_second: float = Field(default=25.0, gt=0, le=1000, alias="SEND_RATE_PER_SECOND")
     send_per_chat_interval: float = Field(default=1.0, ge=0, alias="SEND_PER_CHAT_INTERVAL")
+    allow_paid_broadcast: bool = Field(default=False, alias="ALLOW_PAID_BROADCAST")
+    # A broadcast to more people than this waits for a second admin's confirmation.
+    broadcast_second_admin_above: int = Field(
+        default=1000, ge=0, alias="BROADCAST_SECOND_ADMIN_ABOVE"
+    )
     invite_ttl_hours: int = Field(default=72, ge=1, alias="INVITE_TTL_HOURS")
     # Where updates wait while the database is unreachable (a local, persistent directory).
     spool_dir: Path = Field(default=Path("spool"), alias="SPOOL_DIR")

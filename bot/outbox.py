@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.delivery import lanes
 from storage.models import Outbox
 
 
@@ -42,6 +43,7 @@ async def enqueue(
     row = Outbox(
         dedupe_key=dedupe_key,
         kind=kind,
+        priority=lanes.lane_of(kind),
         chat_id=chat_id,
         alert_id=alert_id,
         payload=payload,

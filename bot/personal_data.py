@@ -30,6 +30,7 @@ from storage import outbox as store
 from storage.models import (
     Alert,
     AuditEntry,
+    Broadcast,
     Child,
     Counter,
     Dialog,
@@ -80,6 +81,9 @@ MENTIONS: tuple[tuple[Any, int | None], ...] = (
     (FollowupTask.closed_by, None),
     (Invite.created_by, ERASED),
     (AuditEntry.actor_id, ERASED),
+    (Broadcast.created_by, ERASED),
+    (Broadcast.confirmed_by, None),
+    (Broadcast.progress_chat_id, None),
 )
 
 ERASED_ROW = "erased: the row is hers and is deleted"
@@ -208,6 +212,26 @@ COLUMNS: dict[str, str] = {
             "last_error",
             "created_at",
             "sent_at",
+            "priority",
+        )
+    },
+    "outbox.broadcast_id": "not personal: which broadcast a message belongs to",
+    "broadcasts.created_by": ERASED_ID,
+    "broadcasts.confirmed_by": ERASED_ID,
+    "broadcasts.progress_chat_id": ERASED_ID,
+    **{
+        f"broadcasts.{c}": "not personal: an admin's public notice, its segment and figures"
+        for c in (
+            "id",
+            "texts",
+            "segment",
+            "urgent",
+            "status",
+            "recipients",
+            "send_at",
+            "progress_message_id",
+            "created_at",
+            "cancelled_at",
         )
     },
     **{

@@ -19,6 +19,8 @@ from telegram.ext import Application
 
 from bot import delivery, retention
 from bot.app import OUTAGE_KEY, build_application
+from bot.broadcasts import progress as broadcast_progress
+from bot.broadcasts import service as broadcast_service
 from bot.commands import publish_commands
 from bot.config import reveal
 from bot.delivery import DeliveryWorker
@@ -62,6 +64,9 @@ class BotService:
         # Scheduled check-ins, stage messages, the non-response ladder and staff digests.
         if runtime.settings.followup_enabled:
             self.delivery.jobs.append(FollowupJob(runtime))
+        # Broadcasts: cancelled ones and people mid-conversation wait; progress is edited.
+        self.delivery.filters.append(broadcast_service.hold_filter(runtime))
+        self.delivery.jobs.append(broadcast_progress.progress_job(runtime))
         self._metrics: web.AppRunner | None = None
         self.application.bot_data[delivery.KEY] = self.delivery
         # Updates are recorded in the inbox before Telegram hears they arrived.

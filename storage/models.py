@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -243,6 +243,32 @@ class Alert(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Broadcast(SQLModel, table=True):
+    """An admin's message to a segment of the population, with one outbox row per recipient.
+
+    The texts are the admin's, one per language; the segment is kept as the admin chose it,
+    so the record says who was meant, and the outbox rows say who got it.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    confirmed_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    texts: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    segment: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    urgent: bool = False
+    # draft (counted, awaiting a second admin) | queued | cancelled
+    status: str = Field(default="queued", max_length=16)
+    recipients: int = 0
+    send_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The admin's progress message, edited as the broadcast goes out.
+    progress_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    progress_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class Outbox(SQLModel, table=True):
     """Every proactive message, written in the transaction that decided to send it.
 
@@ -251,6 +277,8 @@ class Outbox(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
+    # The claim walks pending rows lane by lane (bot/delivery/lanes.py), oldest first.
+    __table_args__ = (Index("ix_outbox_claim", "status", "priority", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=128, unique=True)
@@ -260,6 +288,11 @@ class Outbox(SQLModel, table=True):
     # Held back until row `after_id` is settled: an edit waits for the message it edits
     # (and for the edit before it), so copies never end up showing an older state.
     after_id: int | None = None
+    # Lane: 0 alerts and escalations, 1 notices and follow-ups, 2 broadcasts (set from kind).
+    priority: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    broadcast_id: int | None = Field(
+        default=None, foreign_key="broadcasts.id", ondelete="CASCADE", index=True
+    )
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=16, index=True)
     attempts: int = 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, text, update
+from sqlalchemy import and_, bindparam, exists, func, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,10 +58,45 @@ def _claimable(row: type[Outbox], now: datetime):  # type: ignore[no-untyped-def
     )
 
 
+# PostgreSQL looks first at this many times `limit` of the most urgent due rows.
+SCAN_FACTOR = 4
+
+
+async def _pick_postgres(
+    session: AsyncSession, now: datetime, limit: int, *, scan: int | None
+) -> list[int]:
+    """Claimable row ids in lane order, locked. With `scan`, only among the first `scan`
+    due rows in index order: on a fresh 20,000-row broadcast the planner otherwise joins
+    every pending row against every lease before sorting (seconds per claim)."""
+    candidate = aliased(Outbox)
+    query = select(candidate.id).where(_claimable(candidate, now))
+    if scan is not None:
+        window = (
+            select(Outbox.id)
+            .where(
+                col(Outbox.status) == PENDING,
+                col(Outbox.next_attempt_at) <= now,
+                or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= now),
+            )
+            .order_by(col(Outbox.priority), col(Outbox.next_attempt_at), col(Outbox.id))
+            .limit(scan)
+            .cte("window")
+            .prefix_with("MATERIALIZED")  # or the planner folds it back into the big join
+        )
+        query = query.join(window, window.c.id == candidate.id)
+    picked = await session.exec(
+        query.order_by(col(candidate.priority), col(candidate.next_attempt_at), col(candidate.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=candidate)
+    )
+    return [i for i in picked.all() if i is not None]
+
+
 async def claim_due(
     session: AsyncSession, *, token: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Outbox]:
-    """Lease up to `limit` due rows to `token`; no other claimer can get the same row.
+    """Lease up to `limit` due rows to `token`, most urgent lane first, then oldest;
+    no other claimer can get the same row.
 
     PostgreSQL: claims take turns under a transaction-scoped advisory lock, so
     each claimer sees the leases the previous one committed; without it two
@@ -74,15 +109,11 @@ async def claim_due(
     until = now + lease
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=CLAIM_LOCK))  # type: ignore[call-overload]
-        candidate = aliased(Outbox)
-        picked = await session.exec(
-            select(candidate.id)
-            .where(_claimable(candidate, now))
-            .order_by(col(candidate.next_attempt_at), col(candidate.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=candidate)
-        )
-        ids = [i for i in picked.all() if i is not None]
+        # A claim is a short OLTP query: compiling it (JIT) cost more than running it.
+        await session.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
+        ids = await _pick_postgres(session, now, limit, scan=limit * SCAN_FACTOR)
+        if len(ids) < limit:  # the window was blocked (busy chats, chained edits): look at all
+            ids = await _pick_postgres(session, now, limit, scan=None)
         if not ids:
             return []
         await session.exec(  # type: ignore[call-overload]
@@ -95,7 +126,7 @@ async def claim_due(
         pick = (
             select(candidate.id)
             .where(_claimable(candidate, now))
-            .order_by(col(candidate.next_attempt_at), col(candidate.id))
+            .order_by(col(candidate.priority), col(candidate.next_attempt_at), col(candidate.id))
             .limit(limit)
         )
         result = await session.exec(  # type: ignore[call-overload]
@@ -137,6 +168,42 @@ async def mark_sent(
             leased_by=None,
             last_error=None,
         )
+    )
+
+
+_SENT_MANY = (
+    update(Outbox.__table__)  # type: ignore[arg-type]
+    .where(
+        Outbox.__table__.c.id == bindparam("row_id"),  # type: ignore[attr-defined]
+        Outbox.__table__.c.status == PENDING,  # type: ignore[attr-defined]
+    )
+    .values(
+        status=SENT,
+        sent_at=bindparam("sent_at"),
+        message_id=bindparam("sent_message_id"),
+        attempts=Outbox.__table__.c.attempts + bindparam("tries"),  # type: ignore[attr-defined]
+        leased_until=None,
+        leased_by=None,
+        last_error=None,
+    )
+)
+
+
+async def mark_sent_many(
+    session: AsyncSession, sent: Sequence[tuple[int, int | None, int, datetime]]
+) -> None:
+    """`mark_sent` for many rows in one statement run many times (row id, message id,
+    tries, sent at): at a thousand messages a second, building one ORM UPDATE per row cost more
+    CPU than sending the messages."""
+    if not sent:
+        return
+    connection = await session.connection()
+    await connection.execute(
+        _SENT_MANY,
+        [
+            {"row_id": row_id, "sent_at": at, "sent_message_id": message_id, "tries": tries}
+            for row_id, message_id, tries, at in sent
+        ],
     )
 
 

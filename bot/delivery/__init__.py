@@ -11,6 +11,7 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.delivery import lanes  # noqa: F401  (stores each new row's lane)
 from bot.delivery.worker import DeliveryWorker
 
 KEY = "delivery"

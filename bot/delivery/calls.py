@@ -1,4 +1,4 @@
-"""An outbox payload to a Bot API call, and a Bot API answer to what happens next.
+"""What a Bot API answer means for an outbox row (the call itself is bot/delivery/wire.py).
 
 Payloads are JSON written by whoever queued the message:
 `{"method": "sendMessage", "text": ..., "reply_markup": {...}}` or
@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import (
-    Bot,
     ForceReply,
     InlineKeyboardMarkup,
     ReplyKeyboardMarkup,
@@ -63,59 +62,6 @@ def reply_markup(raw: dict[str, Any] | None) -> Any:
     raise BadPayload("unknown reply_markup")
 
 
-def _timeouts(timeout: float | None) -> dict[str, float]:
-    if timeout is None:
-        return {}
-    return {
-        "read_timeout": timeout,
-        "write_timeout": timeout,
-        "connect_timeout": timeout,
-        "pool_timeout": timeout,
-    }
-
-
-async def call(
-    bot: Bot,
-    chat_id: int,
-    payload: dict[str, Any],
-    *,
-    message_id: int | None = None,
-    timeout: float | None = None,
-) -> int | None:
-    """Make the call; returns the message id Telegram gave (or the edited one)."""
-    method = payload.get("method", "sendMessage")
-    text = payload.get("text")
-    if method not in METHODS:
-        raise BadPayload(f"unknown method {method}")
-    if not isinstance(text, str) or not text:
-        raise BadPayload("no text")
-    extra: dict[str, Any] = {}
-    if "parse_mode" in payload:  # otherwise the bot's default (HTML)
-        extra["parse_mode"] = payload["parse_mode"]
-    markup = reply_markup(payload.get("reply_markup"))
-    if method == "sendMessage":
-        message = await bot.send_message(
-            chat_id,
-            text,
-            reply_markup=markup,
-            disable_notification=bool(payload.get("disable_notification", False)),
-            **extra,
-            **_timeouts(timeout),
-        )
-        return message.message_id
-    if message_id is None:
-        raise BadPayload("edit without a message id")
-    await bot.edit_message_text(
-        text,
-        chat_id=chat_id,
-        message_id=message_id,
-        reply_markup=markup,
-        **extra,
-        **_timeouts(timeout),
-    )
-    return message_id
-
-
 def _retry_after(error: RetryAfter) -> float:
     # python-telegram-bot 22 warns that the attribute will become a timedelta; read either.
     with warnings.catch_warnings():
@@ -142,18 +88,3 @@ def classify(error: Exception, *, message_id: int | None = None) -> Result:
     # Anything else (a bad token, a bug): keep the message and try again later, so a
     # mistake in configuration delays alerts instead of losing them.
     return Result(Outcome.RETRY, error=f"{type(error).__name__}: {error}")
-
-
-async def attempt(
-    bot: Bot,
-    chat_id: int,
-    payload: dict[str, Any],
-    *,
-    message_id: int | None = None,
-    timeout: float | None = None,
-) -> Result:
-    try:
-        sent = await call(bot, chat_id, payload, message_id=message_id, timeout=timeout)
-    except Exception as error:
-        return classify(error, message_id=message_id)
-    return Result(Outcome.SENT, message_id=sent)

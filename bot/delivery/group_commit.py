@@ -5,13 +5,16 @@ not recorded would be sent again after its lease). Writing each in its own
 transaction makes concurrent senders queue on the database's write lock, which
 on SQLite means its busy handler's sleeps. Instead, results queue here: if no
 write is in progress, a result is written at once; results that arrive while
-one is in progress go together in the next transaction ("group commit").
+one is in progress go together in the next transaction ("group commit"). A
+write with a `many` attribute goes with the others of its kind through
+`many(session, writes)`: one statement for the lot.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -46,8 +49,15 @@ class GroupCommit:
 
     async def _commit(self, batch: list[tuple[Write, asyncio.Future[None]]]) -> None:
         async with self.db.session() as session:
+            together: dict[Callable[[AsyncSession, list[Any]], Awaitable[None]], list[Any]] = {}
             for write, _ in batch:
-                await write(session)
+                many = getattr(write, "many", None)
+                if many is None:
+                    await write(session)
+                else:  # writes of one kind that know how to go in one statement
+                    together.setdefault(many, []).append(write)
+            for many, writes in together.items():
+                await many(session, writes)
         for _, future in batch:
             if not future.done():
                 future.set_result(None)

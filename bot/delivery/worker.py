@@ -1,10 +1,11 @@
 """The delivery worker: drains the outbox, the only code that sends proactively.
 
 One per bot process, started and stopped with the Application. Each pass it
-runs its periodic jobs (escalation of unacknowledged alerts), then claims due
-rows with a lease, sends them under the rate limits, and settles each row as
-soon as Telegram answers, before that send's slot is given to another: a crash
-repeats at most the `concurrency` messages in flight (16 by default). Leases
+runs its periodic jobs (escalation, broadcast progress), then claims due rows
+with a lease, most urgent lane first (bot/delivery/lanes.py), into a backlog;
+a dispatcher sends them under the rate limits and each row is settled as soon
+as Telegram answers, before that send's slot is given to another: a crash
+repeats at most the `concurrency` messages in flight (16 at 25/s). Leases
 that a dead worker leaves behind expire and the rows are claimed again:
 messages are delayed, never lost. Several workers may share one PostgreSQL
 database; a row is claimed by one of them at a time.
@@ -22,22 +23,25 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import os
 import random
 import secrets
 import socket
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 
-from bot.delivery import calls, wakeup
+from bot.delivery import wakeup
+from bot.delivery.backlog import Backlog, Claimed
 from bot.delivery.calls import Outcome, Result
-from bot.delivery.group_commit import GroupCommit
 from bot.delivery.limiter import RateLimiter
+from bot.delivery.records import Records
+from bot.delivery.wire import Wire
 from bot.observability import metrics
 from bot.runtime import Runtime
 from storage import outbox as store
@@ -46,12 +50,20 @@ from storage.models import Outbox
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
+Filter = Callable[[AsyncSession, list[Outbox], datetime], Awaitable[list[Outbox]]]
 
 BACKOFF_FIRST = 2.0  # seconds before the first retry after a network error or 5xx
 BACKOFF_MAX = 300.0
 # Share of the lease a claim may spend sending; the rest is margin for the last call.
 LEASE_SHARE = 0.8
-PERSIST_ATTEMPTS = 5
+# Attempts after which a row failing with network errors or 5xx is given up, recorded
+# as failed with the reason "retry limit" (RapidPro's term) instead of retried forever.
+RETRY_LIMIT = 10
+MAX_CONCURRENCY = 100
+# After a claim found less than it asked for, the next waits this long (unless woken).
+SHORT_CLAIM_PAUSE = 0.1
+# How often claimed rows still waiting are run through the filters again (a cancel).
+RECHECK_EVERY = 0.5
 
 
 def backoff(attempts: int) -> float:
@@ -59,6 +71,13 @@ def backoff(attempts: int) -> float:
     in step after an outage."""
     base = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts))
     return base * random.uniform(0.8, 1.0)
+
+
+def default_concurrency(rate: float) -> int:
+    """Sends in flight: enough for the rate at a quarter-second round trip (a loaded
+    machine, a slow network), at least 16, at most 100. It is also the most messages a
+    kill -9 can repeat (docs/exactly-once.md)."""
+    return min(MAX_CONCURRENCY, max(16, math.ceil(rate * 0.25)))
 
 
 class DeliveryWorker:
@@ -69,7 +88,7 @@ class DeliveryWorker:
         *,
         lease: timedelta = timedelta(seconds=30),
         batch_size: int = 100,
-        concurrency: int = 16,
+        concurrency: int | None = None,
         poll_interval: float = 1.0,
         send_timeout: float | None = None,
         name: str | None = None,
@@ -79,16 +98,22 @@ class DeliveryWorker:
         self.bot = bot
         self.lease = lease
         self.batch_size = batch_size
-        self.concurrency = concurrency
+        self.concurrency = concurrency or default_concurrency(settings.send_rate_per_second)
         self.poll_interval = poll_interval
         self.send_timeout = send_timeout
         self.limiter = RateLimiter(settings.send_rate_per_second, settings.send_per_chat_interval)
         self.id = name or f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
         self.jobs: list[Job] = []
+        self.records = Records(runtime)
         # Settled rows by outcome, and retries: the figures an admin or a benchmark reads.
-        self.stats: Counter[str] = Counter()
-        self._results = GroupCommit(runtime.db)
-        self._sending = asyncio.Semaphore(concurrency)
+        self.stats: Counter[str] = self.records.stats
+        self.wire = Wire(bot, connections=self.concurrency, timeout=send_timeout)
+        # Run on every claim, in its session: may settle or hold rows and returns the rest
+        # (a cancelled broadcast, a person mid-conversation; see bot/broadcasts).
+        self.filters: list[Filter] = []
+        self._stir = asyncio.Event()
+        self._urgent = False
+        self._answers = 0
         self._claims = itertools.count(1)
         self._passes_started = 0
         self._passes_finished = 0
@@ -107,6 +132,8 @@ class DeliveryWorker:
     def notify(self) -> None:
         """Something was queued: look now instead of at the next poll."""
         self._wake.set()
+        self._urgent = True
+        self._stir.set()
 
     async def start(self) -> None:
         self._stopping.clear()
@@ -132,6 +159,7 @@ class DeliveryWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.wire.close()
         try:
             async with self.runtime.db.session() as session:
                 await store.release_all(session, self.id + "/")
@@ -177,51 +205,130 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """Run the periodic jobs, then send everything due now. Returns rows settled.
 
-        Claims keep coming while chats are in flight (up to `concurrency` chats at
-        a time), so one slow chat (its per-chat pace, a 429) never holds up the rest.
+        One dispatcher hands claimed rows to sends: the most urgent lane first, at
+        the overall pace, never two at once to a chat, and never more than
+        `concurrency` between Telegram and their record. Claims keep the backlog
+        about half a second deep, so neither the database nor the wire waits.
         """
         loop = asyncio.get_running_loop()
         await self._run_jobs()
         jobs_ran = loop.time()
-        active: set[asyncio.Task[int]] = set()
-        settled = 0
+        backlog = Backlog()
+        tasks: set[asyncio.Task[None]] = set()
+        settled_before = self.records.settled
+        claim_at = 0.0  # loop time of the next claim; later after a claim came back short
+        answers_at_claim = -1
+        checked = loop.time()
+        # Claims run beside the dispatcher: sends keep going while the database answers.
+        claiming: asyncio.Task[int] | None = None
+        limit = 0
         try:
             while not self._stopping.is_set():
-                rows: list[Outbox] = []
-                if len(active) < self.concurrency:
+                now = loop.time()
+                if self._urgent:
+                    self._urgent, claim_at = False, 0.0
+                if claiming is not None and claiming.done():
+                    found = claiming.result()  # a failed claim ends the pass, as it always did
+                    claiming = None
+                    claim_at = 0.0 if found >= limit else loop.time() + SHORT_CLAIM_PAUSE
+                if claiming is None and now >= claim_at and backlog.waiting < self._target():
+                    limit = min(self.batch_size, 2 * self._target() - backlog.waiting)
+                    answers_at_claim = self._answers
                     token = f"{self.id}/{next(self._claims)}"
-                    rows = await self._claim(token)
-                if rows:
-                    deadline = loop.time() + self.lease.total_seconds() * LEASE_SHARE
-                    for chat_rows in _by_chat(rows):
-                        active.add(asyncio.create_task(self._send_chat(chat_rows, token, deadline)))
+                    claiming = asyncio.create_task(self._claim(token, limit, backlog))
+                    claiming.add_done_callback(lambda _task: self._stir.set())
+                    if not tasks and not backlog.waiting:
+                        await asyncio.wait({claiming})  # nothing else to do meanwhile
                     continue
-                if not active:
-                    break
-                # Nothing more to claim until a chat in flight is done (its next row may
-                # be waiting on it), or until something new comes in.
-                done, active = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
-                settled += sum(_count(task) for task in done)
-                if loop.time() - jobs_ran >= self.poll_interval:
+                if not tasks and not backlog.waiting and claiming is None:
+                    if claim_at > 0 and answers_at_claim == self._answers:
+                        break  # nothing due, nothing in flight: the pass is over
+                    claim_at = 0.0
+                    continue
+                if len(tasks) < self.concurrency and self.limiter.any_ready_at() <= now:
+                    item = backlog.pop(now, self.limiter.chat_ready_at)
+                    if item is not None:
+                        if now > item.deadline:  # too late in its lease to start a send
+                            await self._hand_back(backlog, item)
+                            continue
+                        self.limiter.take(item.row.chat_id, now)
+                        task = asyncio.create_task(self._send(item, backlog))
+                        tasks.add(task)
+                        task.add_done_callback(lambda t: _finished(t, tasks))
+                        continue
+                if self.filters and backlog.waiting and now - checked >= RECHECK_EVERY:
+                    checked = now
+                    await self._recheck(backlog)
+                    continue
+                if now - jobs_ran >= self.poll_interval:
                     await self._run_jobs()
                     jobs_ran = loop.time()
+                    claim_at = 0.0
+                    continue
+                await self._idle(now, claim_at, backlog, len(tasks) < self.concurrency)
         finally:
-            if active:
-                await asyncio.wait(active)
-                settled += sum(_count(task) for task in active)
-        return settled
+            if claiming is not None:
+                await asyncio.wait({claiming})  # its rows are in the backlog, handed back below
+            if tasks:
+                await asyncio.wait(set(tasks))
+            await self._release_items(backlog.take_all())
+        return self.records.settled - settled_before
 
-    async def _claim(self, token: str) -> list[Outbox]:
+    def _target(self) -> int:
+        """Rows to keep claimed ahead: half a second of sends, and enough to fill the slots."""
+        return max(2 * self.concurrency, int(self.runtime.settings.send_rate_per_second / 2))
+
+    async def _idle(self, now: float, claim_at: float, backlog: Backlog, slots: bool) -> None:
+        """Sleep until a send is answered, something is queued, or a time comes."""
+        moments = [now + self.poll_interval]
+        if backlog.waiting < self._target() and claim_at > now:
+            moments.append(claim_at)
+        if slots and backlog.waiting:
+            # The overall pace only matters if it is what holds things up; when every
+            # waiting chat is in flight, the next answer (a stir) is what to wait for.
+            if self.limiter.any_ready_at() > now:
+                moments.append(self.limiter.any_ready_at())
+            wake = backlog.next_wake()
+            if wake is not None:
+                moments.append(wake)
+        timeout = max(0.0, min(moments) - now)
+        self._stir.clear()
+        if timeout <= 0:
+            await asyncio.sleep(0)  # never spin without letting the sends run
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._stir.wait()
+
+    async def _claim(self, token: str, limit: int, backlog: Backlog) -> int:
+        """Claim up to `limit` rows into the backlog; returns how many the claim returned."""
         # No more than can go out at the overall pace well within the lease.
         pace = self.runtime.settings.send_rate_per_second * self.lease.total_seconds() / 2
+        now = self.runtime.clock.now()
         async with self.runtime.db.session() as session:
-            return await store.claim_due(
+            rows = await store.claim_due(
                 session,
                 token=token,
-                now=self.runtime.clock.now(),
+                now=now,
                 lease=self.lease,
-                limit=max(1, min(self.batch_size, int(pace))),
+                limit=max(1, min(limit, int(pace))),
             )
+            found = len(rows)
+            for keep in self.filters:
+                rows = await keep(session, rows, now)
+        deadline = asyncio.get_running_loop().time() + self.lease.total_seconds() * LEASE_SHARE
+        backlog.add([Claimed(row, token, deadline) for row in rows])
+        return found
+
+    async def _recheck(self, backlog: Backlog) -> None:
+        """Run the claim filters again over what waits, so a cancel (or a conversation
+        begun since the claim) stops rows already claimed, not only later claims."""
+        rows = backlog.rows()
+        async with self.runtime.db.session() as session:
+            kept = rows
+            for keep in self.filters:
+                kept = await keep(session, kept, self.runtime.clock.now())
+        backlog.discard({r.id for r in rows} - {r.id for r in kept})
 
     async def _run_jobs(self) -> None:
         for job in self.jobs:
@@ -230,71 +337,64 @@ class DeliveryWorker:
             except Exception:
                 log.exception("delivery job %s failed", getattr(job, "__name__", job))
 
-    async def _send_chat(self, rows: list[Outbox], token: str, deadline: float) -> int:
-        """One chat's claimed rows, in order. Returns how many were settled."""
+    async def _send(self, item: Claimed, backlog: Backlog) -> None:
+        """One attempt at one row, recorded before the task (its in-flight slot) ends."""
+        row = item.row
         loop = asyncio.get_running_loop()
-        settled = 0
-        for index, row in enumerate(rows):
-            # Stop starting sends well before the lease runs out, so no other worker
-            # can claim a row while this one is still sending it.
-            if self._stopping.is_set() or loop.time() > deadline:
-                await self._release([r.id for r in rows[index:]], token)
-                break
-            done = await self._deliver(row, token, deadline)
-            settled += done
-            if not done:  # rescheduled or handed back: the rest wait, keeping the order
-                await self._release([r.id for r in rows[index + 1 :]], token)
-                break
-        return settled
-
-    async def _deliver(self, row: Outbox, token: str, deadline: float) -> int:
-        """Send one row until it is settled or must wait; 1 if settled."""
-        assert row.id is not None
-        loop = asyncio.get_running_loop()
-        message_id, skip = await self._target_message(row)
-        if skip:
-            metrics.observe_send("skipped")
-            await self._settle(row, Result(Outcome.SKIPPED, error=skip), tries=0)
-            return 1
-        tries = 0
-        while True:
-            if not await self.limiter.acquire(row.chat_id, abort=self._stopping, deadline=deadline):
-                if self._stopping.is_set() and not tries:
-                    await self._release([row.id], token)
-                else:
-                    # The chat (or the bot) may not send again before this lease ends:
-                    # the row waits in the database instead of being sent on an old lease.
-                    wait = max(0.0, self.limiter.ready_at(row.chat_id) - loop.time())
-                    await self._reschedule(row, token, wait, "waiting for the rate limit", tries)
-                return 0
-            tries += 1
-            # At most `concurrency` sends are ever between Telegram and the record of
-            # them, so a kill -9 repeats at most that many messages.
-            async with self._sending:
-                result = await calls.attempt(
-                    self.bot,
-                    row.chat_id,
-                    row.payload,
-                    message_id=message_id,
-                    timeout=self.send_timeout,
+        again: Claimed | None = None
+        try:
+            message_id, skip = await self._target_message(row)
+            if skip:
+                metrics.observe_send("skipped")
+                await self.records.settle(row, Result(Outcome.SKIPPED, error=skip), tries=0)
+                return
+            item.tries += 1
+            result = await self.wire.attempt(
+                row.chat_id, row.payload, message_id=message_id, timeout=self.send_timeout
+            )
+            metrics.observe_send(result.outcome.value)
+            if result.outcome is Outcome.RETRY_AFTER:
+                self.stats["retry_after"] += 1
+                self.limiter.retry_after(row.chat_id, result.retry_after)
+                # Wait in the backlog when the lease allows (the limiter holds the chat
+                # exactly retry_after seconds); otherwise the row waits in the database.
+                if loop.time() + result.retry_after < item.deadline:
+                    log.info("429 for an outbox row; retrying in %ss", result.retry_after)
+                    again = item
+                    return
+                await self.records.reschedule(
+                    row, item.token, result.retry_after, result.error, item.tries
                 )
-                metrics.observe_send(result.outcome.value)
-                if result.outcome is Outcome.RETRY_AFTER:
-                    self.stats["retry_after"] += 1
-                    self.limiter.retry_after(row.chat_id, result.retry_after)
-                    # Wait in place when the lease allows; the limiter holds the chat
-                    # exactly retry_after seconds. Otherwise the row waits in the database.
-                    if loop.time() + result.retry_after < deadline and not self._stopping.is_set():
-                        log.info("429 for an outbox row; retrying in %ss", result.retry_after)
-                        continue
-                    await self._reschedule(row, token, result.retry_after, result.error, tries)
-                    return 0
-                if result.outcome is Outcome.RETRY:
-                    delay = backoff(row.attempts + tries - 1)
-                    await self._reschedule(row, token, delay, result.error, tries)
-                    return 0
-                await self._settle(row, result, tries=tries)
-                return 1
+            elif result.outcome is Outcome.RETRY:
+                if row.attempts + item.tries >= RETRY_LIMIT:
+                    given_up = Result(Outcome.FAILED, error=f"retry limit: {result.error}")
+                    await self.records.settle(row, given_up, tries=item.tries)
+                else:
+                    delay = backoff(row.attempts + item.tries - 1)
+                    await self.records.reschedule(row, item.token, delay, result.error, item.tries)
+            else:
+                await self.records.settle(row, result, tries=item.tries)
+                return
+            # Rescheduled: the chat's later rows wait behind it, keeping their order.
+            await self._release_items(backlog.drop_chat(row.chat_id))
+        finally:
+            now = loop.time()
+            self.limiter.finished(row.chat_id, now)
+            backlog.done(row.chat_id, self.limiter.chat_ready_at(row.chat_id), again=again)
+            self._answers += 1
+            self._stir.set()
+
+    async def _hand_back(self, backlog: Backlog, item: Claimed) -> None:
+        chat = item.row.chat_id
+        await self._release_items([item, *backlog.drop_chat(chat)])
+        backlog.done(chat, 0.0)
+
+    async def _release_items(self, items: list[Claimed]) -> None:
+        by_token: dict[str, list[int | None]] = {}
+        for item in items:
+            by_token.setdefault(item.token, []).append(item.row.id)
+        for token, ids in by_token.items():
+            await self.records.release(ids, token)
 
     async def _target_message(self, row: Outbox) -> tuple[int | None, str | None]:
         """For an edit: the message id to edit, or why the edit cannot happen."""
@@ -310,82 +410,7 @@ class DeliveryWorker:
             return None, "the message to edit was never delivered"
         return original.message_id, None
 
-    # ---- recording results ---------------------------------------------------
-
-    async def _settle(self, row: Outbox, result: Result, *, tries: int) -> None:
-        assert row.id is not None
-        now = self.runtime.clock.now()
-        row_id = row.id
-
-        async def write(session: AsyncSession) -> None:
-            if result.outcome is Outcome.SENT:
-                await store.mark_sent(
-                    session, row_id, now=now, message_id=result.message_id, tries=tries
-                )
-            elif result.outcome is Outcome.BLOCKED:
-                await store.mark_final(
-                    session, row_id, store.BLOCKED, error=result.error, tries=tries
-                )
-                await store.deactivate_chat(session, row.chat_id, now)
-            else:
-                status = store.SKIPPED if result.outcome is Outcome.SKIPPED else store.FAILED
-                await store.mark_final(session, row_id, status, error=result.error, tries=tries)
-
-        self.stats[result.outcome.value] += 1
-        if result.outcome is Outcome.FAILED:
-            log.warning("outbox row %s refused by Telegram: %s", row_id, result.error)
-        await self._persist(write)
-
-    async def _reschedule(
-        self, row: Outbox, token: str, delay: float, error: str, tries: int
-    ) -> None:
-        assert row.id is not None
-        at = self.runtime.clock.now() + timedelta(seconds=delay)
-        row_id = row.id
-
-        async def write(session: AsyncSession) -> None:
-            await store.reschedule(session, row_id, token, at=at, error=error, tries=tries)
-
-        self.stats["retry"] += 1
-        log.info("outbox row %s: %s; next attempt in %.1fs", row_id, error, delay)
-        await self._persist(write)
-
-    async def _persist(self, write: Callable[[AsyncSession], Awaitable[None]]) -> None:
-        """Record a result, riding out a brief database hiccup: a send that happened but
-        was not recorded would be sent again when the lease expires."""
-        for attempt in range(PERSIST_ATTEMPTS):
-            try:
-                await self._results.write(write)
-                return
-            except Exception:
-                if attempt == PERSIST_ATTEMPTS - 1:
-                    raise
-                log.warning("could not record a delivery result; retrying", exc_info=True)
-                await asyncio.sleep(0.2 * 2**attempt)
-
-    async def _release(self, row_ids: list[int | None], token: str) -> None:
-        ids = [i for i in row_ids if i is not None]
-        if not ids:
-            return
-
-        async def write(session: AsyncSession) -> None:
-            await store.release(session, ids, token)
-
-        await self._persist(write)
-
-
-def _by_chat(rows: list[Outbox]) -> list[list[Outbox]]:
-    by_chat: dict[int, list[Outbox]] = {}
-    for row in rows:
-        by_chat.setdefault(row.chat_id, []).append(row)
-    return list(by_chat.values())
-
-
-def _count(task: asyncio.Task[int]) -> int:
-    if task.cancelled():
-        return 0
-    error = task.exception()
-    if error is not None:
-        log.error("sending to one chat failed", exc_info=error)
-        return 0
-    return task.result()
+def _finished(task: asyncio.Task[None], tasks: set[asyncio.Task[None]]) -> None:
+    tasks.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("sending an outbox row failed", exc_info=task.exception())

@@ -10,7 +10,8 @@ It prints one JSON line {"port": N, "token": ...} on stdout when ready. Beside
 the Bot API (/bot<token>/<method>) it serves /control/...:
 
     POST /control/updates {"updates": [...]}   queue updates for getUpdates (numbered here)
-    GET  /control/calls?since=N                calls the bot made (with "late" marks)
+    GET  /control/calls?since=N                calls the bot made (with "late" marks and
+                                               "at", the fake's monotonic arrival time)
     POST /control/fail {...}                   FakeTelegram.fail(**body)
     POST /control/chaos {"rate": 0.2, "seed": 1, "late_delay": 1.5}
                                                fail sends at random: 429, 500, a reset,
@@ -103,6 +104,7 @@ class ChaosTelegram(FakeTelegram):
                 "status": c.status,
                 "result": c.result,
                 "late": since + i in self.late,
+                "at": c.at,
             }
             for i, c in enumerate(self.calls[since:])
         ]

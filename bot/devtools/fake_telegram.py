@@ -17,103 +17,14 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-# Parameters the Bot API receives as JSON-serialised strings in form data.
-_JSON_PARAMS = {
-    "reply_markup",
-    "entities",
-    "caption_entities",
-    "allowed_updates",
-    "commands",
-    "media",
-    "link_preview_options",
-    "reply_parameters",
-    "scope",
-    "menu_button",
-}
-_NUMERIC_PARAMS = {
-    "chat_id",
-    "message_id",
-    "offset",
-    "limit",
-    "timeout",
-    "latitude",
-    "longitude",
-    "cache_time",
-    "user_id",
-    "max_connections",
-}
+from bot.devtools.fake_calls import _JSON_PARAMS, _NUMERIC_PARAMS, BOT_ID, ApiCall, Failure
 
-BOT_ID = 7000000001
-
-
-@dataclass
-class ApiCall:
-    """One request the bot made, as the server saw it."""
-
-    method: str
-    params: dict[str, Any]
-    ok: bool = True
-    status: int = 200
-    result: Any = None
-    at: float = field(default_factory=time.monotonic)
-
-    @property
-    def chat_id(self) -> int | None:
-        value = self.params.get("chat_id")
-        return int(value) if value is not None else None
-
-    @property
-    def text(self) -> str:
-        for key in ("text", "caption", "title"):
-            if key in self.params:
-                return str(self.params[key])
-        return ""
-
-    @property
-    def reply_markup(self) -> dict[str, Any] | None:
-        return self.params.get("reply_markup")
-
-    @property
-    def inline_buttons(self) -> list[dict[str, Any]]:
-        markup = self.reply_markup or {}
-        return [b for row in markup.get("inline_keyboard", []) for b in row]
-
-    @property
-    def keyboard_buttons(self) -> list[dict[str, Any]]:
-        markup = self.reply_markup or {}
-        return [
-            b if isinstance(b, dict) else {"text": b}
-            for row in markup.get("keyboard", [])
-            for b in row
-        ]
-
-    def __repr__(self) -> str:
-        return f"ApiCall({self.method}, chat={self.chat_id}, text={self.text[:60]!r})"
-
-
-@dataclass
-class Failure:
-    """A scripted failure for the next `times` matching calls."""
-
-    method: str | None
-    chat_id: int | None
-    times: int
-    status: int = 500
-    retry_after: int | None = None
-    description: str = "Internal Server Error"
-    delay: float = 0.0
-    disconnect: bool = False
-
-    def matches(self, method: str, params: dict[str, Any]) -> bool:
-        if self.method is not None and self.method != method:
-            return False
-        return self.chat_id is None or params.get("chat_id") == self.chat_id
+__all__ = ["BOT_ID", "ApiCall", "Failure", "FakeTelegram"]
 
 
 class FakeTelegram:
@@ -136,6 +47,9 @@ class FakeTelegram:
         self._client: aiohttp.ClientSession | None = None
         self.port = 0
         self._closing = False
+        # Seconds to hold each successful answer after the call was recorded (by method):
+        # the round trip of a real network, so pacing is checked where messages arrive.
+        self.latency: Callable[[str], float] | None = None
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -304,6 +218,8 @@ class FakeTelegram:
                 {"ok": False, "error_code": 400, "description": exc.description}, status=400
             )
         await self._record(ApiCall(method, params, result=result))
+        if self.latency is not None:
+            await asyncio.sleep(self.latency(method))
         return web.json_response({"ok": True, "result": result})
 
     async def _fail(

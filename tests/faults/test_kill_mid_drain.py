@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import normalise_database_url
+from bot.delivery.worker import default_concurrency
 from storage.db import Database
 from storage.models import Outbox
 from tests.faults.world import BotProcess, FakeApi, delivered, duplicates, fault_database, figures
 
 MESSAGES, CHATS, KILLS = 2000, 400, 3
-CONCURRENCY = 16  # the delivery worker's sends in flight (DeliveryWorker.concurrency)
+RATE = 400
+CONCURRENCY = default_concurrency(RATE)  # the worker's sends in flight at that rate
 
 
 async def queue_messages(url: str, count: int = MESSAGES, *, chats: int = CHATS) -> None:
@@ -41,7 +43,7 @@ async def test_kill_9_mid_drain_loses_nothing_and_repeats_at_most_what_was_in_fl
 ) -> None:
     async with fault_database(tmp_path) as url, FakeApi() as fake:
         await queue_messages(url)
-        env = {"SEND_RATE_PER_SECOND": "400", "SEND_PER_CHAT_INTERVAL": "0"}
+        env = {"SEND_RATE_PER_SECOND": str(RATE), "SEND_PER_CHAT_INTERVAL": "0"}
         kills_at: list[int] = []
         for kill in range(KILLS):
             bot = BotProcess(fake, url, tmp_path / "bot", **env)
