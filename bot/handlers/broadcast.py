@@ -68,7 +68,7 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
             _(
                 "Write the segment on the first line and each language's version below it:\n"
                 "<code>/broadcast pregnant community=C001 weeks=28-40\n"
-                "zh: 中文内容\nen: English text</code>\n\n"
+                "zh: (the Chinese version)\nen: (the English version)</code>\n\n"
                 "Segment words (combined with AND; none means everyone): pregnant, parents, "
                 "priority, district=…, community=…, colour=orange,red, weeks=28-36, "
                 "months=0-6, lang=zh,en, pregnancy-topic. Options: urgent (sent even in quiet "
