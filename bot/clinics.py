@@ -98,6 +98,9 @@ def to_row(place: Place) -> PlaceRow:
         longitude=place.lon,
         hours=place.hours.text,
         notes=place.notes or None,
+        name_en=place.name_en or None,
+        address_en=place.address_en or None,
+        notes_en=place.notes_en or None,
     )
 
 
@@ -114,6 +117,9 @@ def from_row(row: PlaceRow) -> Place:
         lon=row.longitude,
         hours=parse_opening_hours(row.hours),
         notes=row.notes or "",
+        name_en=row.name_en or "",
+        address_en=row.address_en or "",
+        notes_en=row.notes_en or "",
     )
 
 

@@ -130,6 +130,9 @@ def check_row(
         lon=lon,
         hours=hours,
         notes=values["notes"] or "",
+        name_en=values["name_en"] or "",
+        address_en=values["address_en"] or "",
+        notes_en=values["notes_en"] or "",
     )
     return RowResult(row_number, place)
 

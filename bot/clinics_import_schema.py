@@ -17,8 +17,13 @@ from bot.domain.clinics import PlaceType
 CONTENT_DIR = Path(__file__).resolve().parents[1] / "content" / "clinics"
 COLUMNS_PATH = CONTENT_DIR / "columns.toml"
 
-FIELDS = ("id", "name", "type", "district", "address", "phone", "lat", "lon", "hours", "notes")
-OPTIONAL_FIELDS = frozenset({"phone", "notes"})
+FIELDS = (
+    "id", "name", "type", "district", "address", "phone", "lat", "lon", "hours", "notes",
+    "name_en", "address_en", "notes_en",
+)
+# The English columns are optional: a list published only in Chinese still imports, and
+# an English reader then sees the published name rather than nothing.
+OPTIONAL_FIELDS = frozenset({"phone", "notes", "name_en", "address_en", "notes_en"})
 REQUIRED_FIELDS = tuple(f for f in FIELDS if f not in OPTIONAL_FIELDS)
 
 

@@ -259,6 +259,9 @@ COLUMNS: dict[str, str] = {
             "longitude",
             "hours",
             "notes",
+            "name_en",
+            "address_en",
+            "notes_en",
         )
     },
     **{

@@ -350,6 +350,9 @@ class Place(SQLModel, table=True):
     longitude: float
     hours: str = Field(max_length=300)
     notes: str | None = Field(default=None, max_length=500)
+    name_en: str | None = Field(default=None, max_length=200)
+    address_en: str | None = Field(default=None, max_length=300)
+    notes_en: str | None = Field(default=None, max_length=500)
 
 
 class PlaceList(SQLModel, table=True):

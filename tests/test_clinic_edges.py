@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 from bot.devtools.harness import BotHarness
 from bot.domain.clinics import PlaceType
 from bot.domain.opening_hours import day_groups, parse_opening_hours
 from tests import factories
-from tests.test_clinic_directions import HOME, listed, place, publish
+from tests.test_clinic_directions import HOME, listed, place, publish, publish_sample, venues
+
+# Between the sample list's Minghu places (content/clinics/sample.csv).
+SAMPLE_HOME = (31.2300, 121.4810)
 
 ADULT = place("adult", 31.232, type=PlaceType.FEVER_CLINIC, district="东城区")  # ~220 m
 CHILDREN = place("kids", 31.24, type=PlaceType.PAEDIATRIC_FEVER_CLINIC, district="东城区")
@@ -88,3 +92,33 @@ async def test_a_parent_of_an_infant_sees_the_childrens_fever_clinic_first(
     stranger = harness.user(810, language_code="en")
     await stranger.send("my baby has a fever")
     assert listed(await stranger.share_location(*HOME))[0] == "Clinic kids"
+
+
+async def test_clinic_names_and_addresses_follow_the_reader_where_the_list_gives_english(
+    harness: BotHarness,
+) -> None:
+    await publish_sample(harness)
+    english = harness.user(811, language_code="en")
+    await english.send("/clinic")
+    reply = await english.share_location(*SAMPLE_HOME)
+    text = html.unescape(reply.texts[0])
+    assert "Minghu District Children's Hospital, Paediatric Fever Clinic" in text
+    assert "18 Qingfeng Street, Minghu District, Sample City" in text
+    assert "明湖区儿童医院" not in text and "示例市" not in text
+    assert html.escape(venues(reply)[0]) in listed(reply)
+    chinese = harness.user(812, language_code="zh-hans")
+    await chinese.send("/clinic")
+    reply = await chinese.share_location(*SAMPLE_HOME)
+    assert "明湖区儿童医院儿科发热门诊" in reply.texts[0]
+    assert "Minghu" not in reply.texts[0]
+    assert html.escape(venues(reply)[0]) in listed(reply)
+
+
+async def test_a_list_without_english_columns_shows_the_published_name_in_english(
+    harness: BotHarness,
+) -> None:
+    await dongcheng(harness)
+    english = harness.user(813, language_code="en")
+    await english.send("/clinic")
+    reply = await english.share_location(*HOME)
+    assert "Clinic adult" in listed(reply)

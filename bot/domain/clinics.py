@@ -43,6 +43,28 @@ class Place:
     lon: float
     hours: OpeningHours
     notes: str = ""
+    # The published list is in Chinese; an authority may add English names, addresses and
+    # notes so an English reader is not handed Chinese text inside English sentences.
+    name_en: str = ""
+    address_en: str = ""
+    notes_en: str = ""
+
+    def shown(self, locale: str) -> ShownPlace:
+        """The name, address and notes a reader of ``locale`` sees (published text if none)."""
+        if locale.split("_")[0] == "en":
+            return ShownPlace(
+                self.name_en or self.name,
+                self.address_en or self.address,
+                self.notes_en or self.notes,
+            )
+        return ShownPlace(self.name, self.address, self.notes)
+
+
+@dataclass(frozen=True)
+class ShownPlace:
+    name: str
+    address: str
+    notes: str
 
 
 @dataclass(frozen=True)

@@ -342,13 +342,14 @@ async def _answer(
     if not ranked:
         return
     first = ranked[0].place
+    shown = first.shown(context.tr.locale)
     try:
         await context.bot.send_venue(
             _chat_id(update),
             latitude=first.lat,
             longitude=first.lon,
-            title=first.name,
-            address=first.address,
+            title=shown.name,
+            address=shown.address,
         )
     except TelegramError as error:
         # The text with the address already arrived; a missing pin is not worth an error.

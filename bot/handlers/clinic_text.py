@@ -82,17 +82,18 @@ def render_answer(
 def _place_lines(context: BotContext, number: int, item: RankedPlace) -> list[str]:
     _ = context.tr.gettext
     place = item.place
-    title = f"{number}. <b>{html.escape(place.name)}</b>"
+    shown = place.shown(context.tr.locale)
+    title = f"{number}. <b>{html.escape(shown.name)}</b>"
     if item.distance_m is not None:
         title += " · " + _distance(context, item.distance_m)
     lines = [title, f"<i>{_(TYPE_LABELS[place.type])}</i>"]
-    lines.append("📍 " + html.escape(place.address))
+    lines.append("📍 " + html.escape(shown.address))
     if place.phone:
         lines.append("☎️ " + html.escape(place.phone))
     lines.append("🕒 " + hours_text(context, place.hours))
     lines.append(_status(context, item))
-    if place.notes:
-        lines.append("ℹ️ " + html.escape(place.notes))
+    if shown.notes:
+        lines.append("ℹ️ " + html.escape(shown.notes))
     return lines
 
 
