@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -365,6 +365,20 @@ class Attribution:
 
     def unanswered(self) -> list[int]:
         return [t.update_id for t in self.updates.values() if t.answered is None]
+
+
+def run(
+    doc: str,
+    main: Callable[[argparse.Namespace], Awaitable[None]],
+    own_arguments: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """A benchmark's start: its own and the common arguments, quiet logs, then `main`."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    own_arguments(parser)
+    common_arguments(parser)
+    arguments = parser.parse_args()
+    quiet_logs()
+    asyncio.run(main(arguments))
 
 
 def common_arguments(parser: argparse.ArgumentParser) -> None:

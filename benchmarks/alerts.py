@@ -35,13 +35,12 @@ from _load import (
     Updates,
     backend,
     button_data,
-    common_arguments,
     database,
     last_keyboard,
     ms,
     people,
     percentile,
-    quiet_logs,
+    run,
     seed,
     settings_for,
     stderr,
@@ -259,8 +258,7 @@ async def main(args: argparse.Namespace) -> None:
     print(json.dumps(out, ensure_ascii=False), flush=True)
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loads", default="20,100", help="background updates/s, comma-separated")
     parser.add_argument("--alerts", type=int, default=30, help="danger-sign reports per load")
     parser.add_argument(
@@ -269,7 +267,7 @@ if __name__ == "__main__":
     parser.add_argument("--background-users", type=int, default=500)
     parser.add_argument("--settle", type=float, default=2.0, help="seconds of load before alerts")
     parser.add_argument("--timeout", type=float, default=30.0)
-    common_arguments(parser)
-    arguments = parser.parse_args()
-    quiet_logs()
-    asyncio.run(main(arguments))
+
+
+if __name__ == "__main__":
+    run(__doc__ or "", main, _arguments)

@@ -19,7 +19,6 @@ Usage: python benchmarks/scale.py [--sizes 1000,100000] [--repeat 5]
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
 import statistics
@@ -27,7 +26,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _load import COMMUNITIES, backend, common_arguments, database, quiet_logs, stderr
+from _load import COMMUNITIES, backend, database, run, stderr
 from sqlalchemy import insert
 
 from bot.devtools.harness import BotHarness
@@ -219,13 +218,12 @@ def _settings(url: str) -> Any:
     return Settings(_env_file=None, DATABASE_URL=url, ADMIN_IDS=str(ADMIN))  # type: ignore[call-arg]
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--alerts", type=int, default=20, help="open alerts (default 20)")
     parser.add_argument("--seed", type=int, default=14)
-    common_arguments(parser)
-    arguments = parser.parse_args()
-    quiet_logs()
-    asyncio.run(main(arguments))
+
+
+if __name__ == "__main__":
+    run(__doc__ or "", main, _arguments)

@@ -42,13 +42,12 @@ from _load import (
     Updates,
     backend,
     button_data,
-    common_arguments,
     database,
     last_keyboard,
     ms,
     people,
     percentile,
-    quiet_logs,
+    run,
     seed,
     settings_for,
     stderr,
@@ -445,8 +444,7 @@ async def main(args: argparse.Namespace) -> None:
     )
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument(
@@ -457,7 +455,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds without progress")
     parser.add_argument("--seed", type=int, default=9)
-    common_arguments(parser)
-    arguments = parser.parse_args()
-    quiet_logs()
-    asyncio.run(main(arguments))
+
+
+if __name__ == "__main__":
+    run(__doc__ or "", main, _arguments)

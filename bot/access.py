@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from storage.models import Staff, StaffCommunity
+from storage.person import known_absent
 
 
 def is_admin(settings: Settings, user_id: int) -> bool:
@@ -14,6 +15,8 @@ def is_admin(settings: Settings, user_id: int) -> bool:
 
 
 async def active_staff(session: AsyncSession, user_id: int) -> Staff | None:
+    if known_absent(session, Staff, user_id):  # the update's person load found none
+        return None
     staff = await session.get(Staff, user_id)
     return staff if staff is not None and staff.active else None
 

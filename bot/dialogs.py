@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Dialog
+from storage.person import known_absent
 
 
 @dataclass
@@ -24,15 +25,22 @@ class DialogState:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+async def _row(session: AsyncSession, user_id: int) -> Dialog | None:
+    # The update's person load (storage/person.py) already read it, or found none.
+    if known_absent(session, Dialog, user_id):
+        return None
+    return await session.get(Dialog, user_id)
+
+
 async def load(session: AsyncSession, user_id: int) -> DialogState | None:
-    row = await session.get(Dialog, user_id)
+    row = await _row(session, user_id)
     if row is None:
         return None
     return DialogState(row.flow, row.step, dict(row.data))
 
 
 async def save(session: AsyncSession, user_id: int, state: DialogState, now: datetime) -> None:
-    row = await session.get(Dialog, user_id)
+    row = await _row(session, user_id)
     if row is None:
         row = Dialog(user_id=user_id, flow=state.flow, step=state.step)
     row.flow, row.step, row.data, row.updated_at = state.flow, state.step, dict(state.data), now
@@ -40,7 +48,7 @@ async def save(session: AsyncSession, user_id: int, state: DialogState, now: dat
 
 
 async def clear(session: AsyncSession, user_id: int) -> bool:
-    row = await session.get(Dialog, user_id)
+    row = await _row(session, user_id)
     if row is None:
         return False
     await session.delete(row)
@@ -62,5 +70,5 @@ async def in_conversation(
     its buttons would replace the ones she is about to press). An abandoned
     dialog stops holding messages once it has expired.
     """
-    row = await session.get(Dialog, user_id)
+    row = await _row(session, user_id)
     return row is not None and not expired(row.updated_at, now, expiry)

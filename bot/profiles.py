@@ -17,6 +17,7 @@ from storage.models import (
     Profile,
     ProfileChange,
 )
+from storage.person import known_absent
 
 TRACKED_FIELDS = (
     "pregnant",
@@ -39,6 +40,8 @@ def _text(value: object) -> str | None:
 
 
 async def get_profile(session: AsyncSession, user_id: int) -> Profile | None:
+    if known_absent(session, Profile, user_id):  # the update's person load found none
+        return None
     return await session.get(Profile, user_id)
 
 

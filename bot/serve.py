@@ -77,7 +77,7 @@ class BotService:
         )
         queue = self.application.update_queue
         assert isinstance(queue, RecordingQueue)
-        queue.intake, queue.bot = self.intake, self.application.bot
+        queue.intake = self.intake
         self.recovery = Recovery(
             runtime.db,
             queue,

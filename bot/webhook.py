@@ -45,7 +45,7 @@ async def _receive(request: web.Request) -> web.Response:
         return web.Response(status=400, text="not an update")
     intake = request.app[INTAKE_KEY]
     try:
-        new = await intake.keep(application.bot, update, payload)
+        new = await intake.keep(update, payload)
     except OSError:
         # Neither the database nor the spool could keep it: Telegram must try again.
         log.error("could not keep update %s anywhere", update.update_id)

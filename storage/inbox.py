@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, and_, bindparam, case, delete, func, or_, type_coerce, update
+from sqlalchemy import JSON, and_, bindparam, case, delete, or_, type_coerce, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -93,13 +93,6 @@ async def record(
     return {row[0] for row in result.all()}
 
 
-async def is_pending(session: AsyncSession, update_id: int) -> bool:
-    result = await session.exec(
-        select(InboxUpdate.status).where(col(InboxUpdate.update_id) == update_id)
-    )
-    return result.first() == PENDING
-
-
 @dataclass(frozen=True)
 class Older:
     update_id: int
@@ -130,10 +123,6 @@ async def status_and_older(
         else:
             found.append(Older(row_id, row_payload))
     return status, found
-
-
-async def pending_before(session: AsyncSession, person: int, update_id: int) -> list[Older]:
-    return (await status_and_older(session, person, update_id, older=True))[1]
 
 
 def _done(now: datetime) -> dict[str, Any]:
@@ -208,10 +197,3 @@ async def purge_handled(session: AsyncSession, older_than: timedelta) -> int:
         )
     )
     return int(result.rowcount or 0)
-
-
-async def counts(session: AsyncSession) -> dict[str, int]:
-    rows = await session.exec(
-        select(InboxUpdate.status, func.count()).group_by(col(InboxUpdate.status))
-    )
-    return {status: int(n) for status, n in rows.all()}

@@ -8,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import User
+from storage.person import load_person
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -21,9 +22,10 @@ async def touch_user(
     """Record that a user wrote to us, atomically, even when two workers see them at once.
 
     Most updates come from people we already know with nothing changed: those
-    cost one read and no write.
+    cost one read and no write, and that read brings the person's dialog, profile and
+    staff row along (storage/person.py), or finds them already loaded.
     """
-    known = await session.get(User, user_id)
+    known = (await load_person(session, user_id)).user
     if (
         known is not None
         and known.active
@@ -50,7 +52,7 @@ async def touch_user(
         },
     )
     await session.exec(stmt)  # type: ignore[call-overload]
-    user = await session.get(User, user_id, populate_existing=True)
+    user = (await load_person(session, user_id)).user  # afresh: the write forgot the load
     assert user is not None
     return user
 

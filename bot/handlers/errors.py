@@ -42,7 +42,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if error is not None and is_database_down(error):
         if unit is not None:
             unit.database_failed = True
-        await context.bot_data[OUTAGE_KEY].answer(context.bot, update)
+        await context.bot_data[OUTAGE_KEY].answer(update)
         return
     chat = update.effective_chat
     if chat is None or chat.type != "private":

@@ -43,7 +43,7 @@ async def identify(update: Update, context: BotContext) -> None:
         unit = current_unit()
         if unit is not None:
             unit.database_failed = True
-        await context.bot_data[OUTAGE_KEY].answer(context.bot, update)
+        await context.bot_data[OUTAGE_KEY].answer(update)
         raise ApplicationHandlerStop from None
     context.account = account
     default = runtime.settings.default_locale

@@ -17,7 +17,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.request import HTTPXRequest
 
 from bot.processing.outage import OutageAnswers
@@ -68,7 +68,7 @@ class Intake:
         until = self._leased.pop(update_id, None)
         return until is not None and inbox.wall_now() < until
 
-    async def keep(self, bot: Bot, update: Update, payload: dict[str, Any] | None = None) -> bool:
+    async def keep(self, update: Update, payload: dict[str, Any] | None = None) -> bool:
         """Record the update, or spool it if the database is down (the person is told at
         once). True if it is new and recorded: the caller queues it for handling."""
         try:
@@ -78,7 +78,7 @@ class Intake:
                 raise
         log.warning("database unreachable; update %s kept in the spool", update.update_id)
         self.spool.append(payload if payload is not None else update.to_dict())
-        await self.outage.answer(bot, update)
+        await self.outage.answer(update)
         return False
 
     async def keep_batch(self, payloads: list[dict[str, Any]]) -> dict[int, str]:
@@ -118,7 +118,6 @@ class RecordingQueue(asyncio.Queue[object]):
     polling, already with its whole getUpdates batch: see `UpdatesRequest`)."""
 
     intake: Intake | None = None
-    bot: Bot | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -132,14 +131,14 @@ class RecordingQueue(asyncio.Queue[object]):
         self._fates = await self.intake.keep_batch(payloads)
 
     async def put(self, item: object) -> None:
-        if isinstance(item, Update) and self.intake is not None and self.bot is not None:
+        if isinstance(item, Update) and self.intake is not None:
             fate = self._fates.pop(item.update_id, None)
             if fate == SPOOLED:
-                await self.intake.outage.answer(self.bot, item)
+                await self.intake.outage.answer(item)
                 return
             if fate == DUPLICATE:
                 return
-            if fate is None and not await self.intake.keep(self.bot, item):
+            if fate is None and not await self.intake.keep(item):
                 return  # seen before, or spooled until the database is back
         await super().put(item)
 

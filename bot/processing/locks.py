@@ -37,10 +37,6 @@ class PersonLocks:
         self._local: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
-    def busy(self) -> int:
-        """People with an update in hand or waiting (for figures and tests)."""
-        return len(self._local)
-
     @asynccontextmanager
     async def local(self, person: int) -> AsyncIterator[None]:
         """This process's turn for `person`. Taken before a concurrency slot, so one

@@ -12,7 +12,7 @@ import html
 import logging
 from collections import OrderedDict
 
-from telegram import Bot, Update
+from telegram import Update
 
 from bot.domain.danger_words import default_danger_words, find_danger_signs
 from bot.i18n import Catalogs, negotiate_locale
@@ -51,7 +51,7 @@ class OutageAnswers:
         lines.append(_("In an emergency call {number} at once.").format(number=number))
         return "\n\n".join(lines)
 
-    async def answer(self, bot: Bot, update: Update) -> None:
+    async def answer(self, update: Update) -> None:
         """Tell the person once per update; never raises."""
         chat = update.effective_chat
         if chat is None or chat.type != "private" or update.update_id in self._answered:

@@ -3,7 +3,8 @@
 python-telegram-bot hands every update to `process_update`; this one
 1. waits for the person's turn in this process (before taking a concurrency
    slot, so one person's backlog never holds slots other people need),
-2. takes a slot, then the person's turn across workers (PostgreSQL advisory lock),
+2. takes a slot (button presses first: slots.py), then the person's turn across
+   workers (PostgreSQL advisory lock),
 3. in the update's unit of work, reads its inbox status together with this
    person's older updates that other workers recorded but have not handled yet
    (one statement); those go first, oldest first, so their order holds across
@@ -28,9 +29,11 @@ from bot.processing.done import DoneMarks
 from bot.processing.locks import PersonLocks
 from bot.processing.outage import OutageAnswers
 from bot.processing.people import person_of
+from bot.processing.slots import OTHER, Slots, lane_of
 from storage import inbox
 from storage.db import Database, Unit, is_database_down
 from storage.inbox import Older
+from storage.person import load_person
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
         self.db = db
         self.outage = outage
         self.locks = PersonLocks(db)
+        self.slots = Slots(max_concurrent_updates)  # button presses first (slots.py)
         self.done = DoneMarks(db)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.handled = 0
@@ -57,11 +61,11 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if not isinstance(update, Update):
-            async with self._semaphore:
+            async with self.slots.slot(OTHER):
                 await coroutine
             return
         person = person_of(update)
-        async with self.locks.local(person), self._semaphore:
+        async with self.locks.local(person), self.slots.slot(lane_of(update)):
             await self.do_process_update(update, coroutine)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -89,8 +93,7 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
             if not is_database_down(error):
                 raise
             log.warning("database unreachable while handling update %s", update.update_id)
-            if self.application is not None:
-                await self.outage.answer(self.application.bot, update)
+            await self.outage.answer(update)
         finally:
             _close(coroutine)  # never started (a duplicate, a failure): a no-op once awaited
             self._finish(update.update_id)
@@ -107,14 +110,18 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
         On SQLite (one process) an update this process recorded a moment ago, still within
         its lease, is known to be pending: nobody can have claimed it yet, and a copy
         that recovery queues later waits behind it for the person's lock and then finds it
-        handled. So the common update costs no lookup at all."""
+        handled. So the common update costs no lookup at all. Otherwise one statement
+        reads the status together with the person's rows that identify and the handlers
+        need (storage/person.py); only when older updates are waiting are they read."""
         if self.db.is_sqlite:
             intake = getattr(self._app().update_queue, "intake", None)
             if intake is not None and intake.still_leased(update_id):
                 return inbox.PENDING, []
-        return await inbox.status_and_older(
-            unit.session, person, update_id, older=not self.db.is_sqlite
-        )
+        older = not self.db.is_sqlite
+        loaded = await load_person(unit.session, person, update_id=update_id, older=older)
+        if not loaded.has_older:
+            return loaded.status, []
+        return await inbox.status_and_older(unit.session, person, update_id, older=True)
 
     def _app(self) -> Application[Any, Any, Any, Any, Any, Any]:
         assert self.application is not None

@@ -9,13 +9,13 @@ knows its predecessor is gone and takes everything pending at start.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from datetime import timedelta
 
 from telegram import Bot, Update
 
+from bot.periodic import Periodic
 from bot.processing.intake import Intake, RecordingQueue
 from storage import inbox
 from storage.db import Database
@@ -45,26 +45,20 @@ class Recovery:
         self.lease = lease
         self.interval = interval
         self.recovered = 0
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
         self._sweeps = 0
+        self._periodic = Periodic("inbox recovery", self._pass, interval)
 
     async def start(self) -> None:
         """Take over what a previous run of a lone SQLite worker left, then keep sweeping."""
-        self._stop.clear()
         if self.db.is_sqlite:
             with contextlib.suppress(Exception):
                 await self.intake.spool.move(self.intake.record_spooled)
                 await self.sweep(everything=True)
-        self._task = asyncio.create_task(self._loop(), name="inbox recovery")
+        self._periodic.start()
 
     async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        # A sweep cut short leaves rows leased but not queued: their lease runs out.
+        await self._periodic.stop(cancel=True)
 
     async def sweep(self, *, everything: bool = False) -> int:
         """Queue every orphaned update; returns how many."""
@@ -86,20 +80,11 @@ class Recovery:
             log.info("recovered %s updates left unhandled", total)
         return total
 
-    async def _loop(self) -> None:
-        while not self._stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.interval):
-                    await self._stop.wait()
-            if self._stop.is_set():
-                break
-            try:
-                if self.intake.spool.waiting():
-                    await self.intake.spool.move(self.intake.record_spooled)
-                await self.sweep()
-                self._sweeps += 1
-                if self._sweeps % 600 == 1:
-                    async with self.db.session() as session:
-                        await inbox.purge_handled(session, KEEP_HANDLED)
-            except Exception:
-                log.warning("inbox sweep failed; trying again", exc_info=True)
+    async def _pass(self) -> None:
+        if self.intake.spool.waiting():
+            await self.intake.spool.move(self.intake.record_spooled)
+        await self.sweep()
+        self._sweeps += 1
+        if self._sweeps % 600 == 1:
+            async with self.db.session() as session:
+                await inbox.purge_handled(session, KEEP_HANDLED)

@@ -14,7 +14,6 @@ from tests.faults.world import (
     BotProcess,
     FakeApi,
     Person,
-    calls_to,
     fault_database,
     figures,
     reports_by_person,
@@ -34,9 +33,8 @@ async def _report_bleeding(fake: FakeApi, mother: Person) -> bool:
     she starts the report again if a restart made her taps land on an old form."""
 
     async def step(update: dict, calls: list) -> list:
-        seen = len(calls_to(calls, mother.id))
         await fake.queue(update)
-        return await fake.wait(lambda c: len(calls_to(c, mother.id)) > seen, timeout=90)
+        return await mother.next_reply(fake, calls, timeout=90)
 
     calls: list = []
     for _attempt in range(4):

@@ -18,7 +18,6 @@ from tests.faults.world import (
     BotProcess,
     FakeApi,
     Person,
-    calls_to,
     fault_database,
     figures,
     reports_by_person,
@@ -31,16 +30,12 @@ TWICE = list(range(401, 406))
 WRITERS = [Person(7000 + i) for i in range(10)]
 
 
-async def _wait_reply(fake: FakeApi, person: Person, seen: int) -> list:
-    return await fake.wait(lambda c: len(calls_to(c, person.id)) > seen, timeout=60)
-
-
 async def _open_report_and_tick(
     fake: FakeApi, http: aiohttp.ClientSession, worker: BotProcess, mother: Person
 ) -> tuple[dict, dict]:
     """/report on a worker; returns the tick and Done presses, not yet delivered."""
     assert await worker.post(http, mother.says("/report")) == 200
-    calls = await _wait_reply(fake, mother, 0)
+    calls = await mother.next_reply(fake, [])
     tick = mother.presses(calls, "Vaginal bleeding")
     done = mother.presses(calls, "Done")  # the same keyboard: pressed 30 ms after the tick
     return tick, done
@@ -62,9 +57,9 @@ async def _split(fake: FakeApi, http: aiohttp.ClientSession, a: BotProcess, b: B
 async def _twice(fake: FakeApi, http: aiohttp.ClientSession, workers: list[BotProcess],
                  mother: Person) -> None:  # fmt: skip
     tick, done = await _open_report_and_tick(fake, http, workers[0], mother)
-    seen = len(calls_to(await fake.calls(), mother.id))
+    before = await fake.calls()
     assert await workers[0].post(http, tick) == 200
-    await _wait_reply(fake, mother, seen)
+    await mother.next_reply(fake, before)
     # Telegram retries a delivery it thinks failed, possibly to another worker.
     targets = [workers[0], workers[-1], workers[0]]
     assert await asyncio.gather(*[w.post(http, done) for w in targets]) == [200, 200, 200]

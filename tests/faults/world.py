@@ -252,6 +252,11 @@ class Person:
             "language_code": self.language_code,
         }  # fmt: skip
 
+    async def next_reply(self, fake: FakeApi, calls: list[Call], timeout: float = 60) -> list[Call]:
+        """Wait until the bot made a call into this chat beyond those in `calls`; all calls."""
+        seen = len(calls_to(calls, self.id))
+        return await fake.wait(lambda c: len(calls_to(c, self.id)) > seen, timeout=timeout)
+
     def says(self, typed: str, update_id: int | None = None) -> dict[str, Any]:
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
