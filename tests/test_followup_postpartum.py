@@ -19,7 +19,7 @@ from bot.handlers.checkin import answer_task
 from storage.db import Database
 from storage.models import Alert, Child, FollowupItem, FollowupTask, Profile, Report
 from tests import factories
-from tests.alert_helpers import drain, sent
+from tests.alert_helpers import drain, reads_english, sent
 from tests.factories import T0, TODAY
 
 MOTHER, WORKER = 2001, 1001
@@ -29,6 +29,7 @@ async def _born_yesterday(harness: BotHarness, clock: ManualClock) -> None:
     db = harness.runtime.db
     await factories.community(db)
     await factories.staff(db, WORKER, ["C001"])
+    await reads_english(harness.runtime, WORKER)
     await factories.mother(db, MOTHER, week=42, locale="en")
     clock.advance(minutes=5)
     await drain(harness)
