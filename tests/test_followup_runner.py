@@ -227,7 +227,7 @@ async def test_stop_and_a_loss_withdraw_what_is_queued_at_once(
         statuses = (
             await session.exec(select(FollowupItem.status).where(FollowupItem.user_id == 2001))
         ).all()
-    assert set(statuses) == {"cancelled"}
+    assert set(statuses) == {"cancelled_stop"}  # withdrawn before it went: says why
     clock.set(T0 + timedelta(days=1))
     await runner.scan(runtime, clock.now())
     assert await kinds(runtime, 2001) == []

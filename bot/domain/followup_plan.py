@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal, NamedTuple
 
 from bot.domain.dates import add_months, completed_months
@@ -84,6 +84,24 @@ class Plan:
     send: tuple[Occurrence, ...] = ()
     # Due but held: (occurrence, "quiet_hours" | "in_conversation", earliest release).
     held: tuple[tuple[Occurrence, str, datetime | None], ...] = field(default=())
+    # Will never go, and why (SKIP_REASONS): recorded so that nothing silently never fires.
+    skipped: tuple[tuple[Occurrence, str], ...] = field(default=())
+
+
+# Why an occurrence never went out. Late joiners skip what fell due before they came;
+# quiet hours or a conversation that last until its window ends make it stale; the rest
+# are written when follow-up is cancelled (bot/followup/cancel.py).
+SKIP_REASONS = (
+    "late_joiner",
+    "quiet_hours",
+    "in_conversation",
+    "cancelled_birth",
+    "cancelled_loss",
+    "cancelled_stop",
+)
+# A conversation is checked on each scan (every 5 minutes): an item held by one whose
+# window ends sooner than that is given up as skipped.
+LAST_CHANCE = timedelta(minutes=5)
 
 
 class StageIndex:
@@ -109,12 +127,14 @@ def _index(stages: Sequence[StageLike] | StageIndex) -> StageIndex:
     return stages if isinstance(stages, StageIndex) else StageIndex(stages)
 
 
+# Occurrence times are local hours stored in UTC: comparing them with `now` (UTC) is then
+# a plain comparison, not a time-zone conversion each time (a scan makes millions).
 def _at(day: date, hour: int, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=zone)
+    return datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
 
 
 def _midnight(day: date, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone)
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def gestation_days(due_date: date, on: date) -> int:
@@ -139,17 +159,6 @@ def in_audience(person: Person, audience: str) -> bool:
     if audience == "postpartum":
         return person.outcome == "birth" and not person.pregnant and bool(person.child_births)
     return bool(person.child_births)
-
-
-def _checkin(
-    person: Person, day: date, schedule: Schedule, priority: PriorityRule, zone: tzinfo
-) -> Occurrence | None:
-    if not (person.pregnant or person.child_births):
-        return None
-    found = _checkin_on(tier_of(person, day, priority), day, schedule.checkins, zone)
-    if person.joined is not None and found.nominal_at < person.joined:
-        return None  # late joiners never get what fell due before they came
-    return found
 
 
 # The calendar arithmetic below depends on dates shared by many people (a due date, a
@@ -267,11 +276,36 @@ def occurrences_on(
     """Every occurrence whose window holds local `day`, from the calendar alone."""
     if person.paused:
         return []
-    index = _index(stages)
+    found = list(_calendar(_facts(person, day, priority), day, schedule, _index(stages), zone))
+    if found and found[0].action == "checkin" and _joined_after(person, found[0]):
+        del found[0]  # late joiners never get what fell due before they came
+    return found
+
+
+# What the calendar of a person depends on: tier, pregnant, due date, outcome, births.
+# Many people share it (a due date, a birth date), so the calendar is computed once each.
+_Facts = tuple[Tier, bool, date | None, str | None, tuple[date, ...]]
+
+
+def _facts(person: Person, day: date, priority: PriorityRule) -> _Facts:
+    tier = tier_of(person, day, priority)
+    return (tier, person.pregnant, person.due_date, person.outcome, person.child_births)
+
+
+def _joined_after(person: Person, checkin: Occurrence) -> bool:
+    return person.joined is not None and checkin.nominal_at < person.joined
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _calendar(
+    facts: _Facts, day: date, schedule: Schedule, index: StageIndex, zone: tzinfo
+) -> tuple[Occurrence, ...]:
+    """The occurrences of `day` for these facts; a check-in, if any, comes first."""
+    tier, pregnant, due_date, outcome, births = facts
+    person = Person(0, pregnant=pregnant, due_date=due_date, outcome=outcome, child_births=births)
     found: list[Occurrence] = []
-    checkin = _checkin(person, day, schedule, priority, zone)
-    if checkin is not None:
-        found.append(checkin)
+    if pregnant or births:
+        found.append(_checkin_on(tier, day, schedule.checkins, zone))
     audiences = {a for a in ("pregnant", "postpartum", "parent") if in_audience(person, a)}
     for event, hour in _events(schedule):
         if event.audience not in audiences:
@@ -282,7 +316,19 @@ def occurrences_on(
             timed = _timed(person, event, day, hour, zone)
             if timed is not None:
                 found.append(timed)
-    return found
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _timely(
+    facts: _Facts, day: date, now: datetime, schedule: Schedule, index: StageIndex, zone: tzinfo
+) -> tuple[Occurrence, ...]:
+    """The calendar's occurrences inside their window at `now` (shared by many people)."""
+    return tuple(
+        o
+        for o in _calendar(facts, day, schedule, index, zone)
+        if o.nominal_at <= now < o.expires_at
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -310,22 +356,32 @@ def plan(
     priority: PriorityRule,
     zone: tzinfo,
     quiet: QuietHours,
+    last_chance: timedelta = LAST_CHANCE,
 ) -> Plan:
-    """What may be sent to her right now, and what is due but held (and until when)."""
-    day, release = _moment(now, zone, quiet)
-    due = [
-        o
-        for o in occurrences_on(person, day, schedule, stages, priority, zone)
-        if o.nominal_at <= now < o.expires_at and o.key not in history.sent
-    ]
-    due = _one_question(due, history)
-    if not due:
+    """What may be sent to her right now, what is due but held (and until when), and what
+    will never go (skipped, with its reason)."""
+    if person.paused:
         return Plan()
+    day, release = _moment(now, zone, quiet)
+    timely = _timely(_facts(person, day, priority), day, now, schedule, _index(stages), zone)
+    if not timely:
+        return Plan()
+    skipped: list[tuple[Occurrence, str]] = []
+    if timely[0].action == "checkin" and _joined_after(person, timely[0]):
+        skipped.append((timely[0], "late_joiner"))
+        timely = timely[1:]
+    sent = history.sent
+    due = _one_question([o for o in timely if o.key not in sent] if sent else list(timely), history)
+    if not due:
+        return Plan(skipped=tuple(skipped))
     if release is not None:
-        return Plan(held=tuple((o, "quiet_hours", release) for o in due))
+        skipped += [(o, "quiet_hours") for o in due if release >= o.expires_at]
+        return Plan(held=tuple((o, "quiet_hours", release) for o in due), skipped=tuple(skipped))
     if history.in_conversation:
-        return Plan(held=tuple((o, "in_conversation", None) for o in due))
-    return Plan(send=tuple(due))
+        skipped += [(o, "in_conversation") for o in due if o.expires_at - now <= last_chance]
+        held = tuple((o, "in_conversation", None) for o in due)
+        return Plan(held=held, skipped=tuple(skipped))
+    return Plan(send=tuple(due), skipped=tuple(skipped))
 
 
 INTERACTIVE = ("dialog", "checkin")  # dialogs first: rare, and a contact in themselves
@@ -360,38 +416,3 @@ def rung_at(rung: Rung, sent_at: datetime) -> datetime:
 def recent_infection(reports: Iterable[tuple[date, bool]], today: date, days: int) -> bool:
     """Whether any (reported_on, positive test or fever) falls within the last `days`."""
     return any(flag and (today - on).days < days for on, flag in reports)
-
-
-def preview(
-    person: Person,
-    history: History,
-    start: datetime,
-    days: int,
-    schedule: Schedule,
-    stages: Sequence[StageLike] | StageIndex,
-    priority: PriorityRule,
-    zone: tzinfo,
-    quiet: QuietHours,
-) -> list[tuple[datetime, Occurrence]]:
-    """What she would receive over `days`, hour by hour, if she answered every question.
-
-    The same planner the runner uses, so the preview cannot drift from what is sent;
-    silence (the ladder) and conversations are left out: they depend on her.
-    """
-    stages = _index(stages)
-    sent = set(history.sent)
-    asked_on: set[date] = set()
-    found: list[tuple[datetime, Occurrence]] = []
-    moment = start.replace(minute=0, second=0, microsecond=0)
-    while moment < start + timedelta(days=days):
-        day = moment.astimezone(zone).date()
-        now_history = History(frozenset(sent), asked_today=day in asked_on)
-        for occurrence in plan(
-            person, now_history, moment, schedule, stages, priority, zone, quiet
-        ).send:
-            found.append((moment, occurrence))
-            sent.add(occurrence.key)
-            if occurrence.action in INTERACTIVE:
-                asked_on.add(day)
-        moment += timedelta(hours=1)
-    return found
