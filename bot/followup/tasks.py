@@ -8,7 +8,7 @@ digest claims its tasks with a conditional UPDATE, so several workers send it on
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
@@ -151,37 +151,34 @@ async def send_digests(runtime: Runtime, now: datetime, schedule: Schedule) -> C
     ):
         return counts
     async with runtime.db.session() as session:
-        rows = await session.exec(
-            select(FollowupTask.id, FollowupTask.community_code).where(
-                col(FollowupTask.digested_at).is_(None),
-                FollowupTask.status == "open",
-                col(FollowupTask.created_at) < cutoff,
-            )
-        )
-        pending = list(rows.all())
-        if not pending:
-            return counts
+        # Claimed in one statement whatever their number (no list of ids: SQLite caps the
+        # parameters of one statement), then counted per community: one recipient look-up
+        # per community, and one message per staff member with the count.
         claimed = await session.exec(  # type: ignore[call-overload]
             update(FollowupTask)
             .where(
-                col(FollowupTask.id).in_([i for i, _ in pending]),
                 col(FollowupTask.digested_at).is_(None),
+                FollowupTask.status == "open",
+                col(FollowupTask.created_at) < cutoff,
             )
             .values(digested_at=now)
             .returning(FollowupTask.id, FollowupTask.community_code)
         )
         won = list(claimed.all())
-        per_staff: dict[int, list[int]] = defaultdict(list)
-        for task_id, community in won:
+        if not won:
+            return counts
+        per_community = Counter(community for _task_id, community in won)
+        per_staff: Counter[int] = Counter()
+        for community, n in per_community.items():
             for chat_id in await alerts.alert_recipients(session, community, settings):
-                per_staff[chat_id].append(task_id)
+                per_staff[chat_id] += n
         first = min(task_id for task_id, _ in won)
-        for n, (chat_id, task_ids) in enumerate(sorted(per_staff.items())):
+        for n, (chat_id, new) in enumerate(sorted(per_staff.items())):
             tr = runtime.catalogs.get(await alerts.recipient_locale(session, chat_id, settings))
             await enqueue(
                 session,
                 chat_id=chat_id,
-                text=tr.gettext(DIGEST).format(n=len(task_ids)),
+                text=tr.gettext(DIGEST).format(n=new),
                 # Row ids only, never a Telegram id: this claim's first task, and a counter.
                 dedupe_key=f"fu:dg:{first}:{n}",
                 kind="followup_digest",
