@@ -34,6 +34,7 @@ LABELS = {
         "reached": "已联系上",
         "closed": "已从 /due 中移除",
         "stale": "这个问题已经回答过了",
+        "looked_after": "负责跟进您的是",
     },
     "en": {
         "language_code": "en",
@@ -50,6 +51,7 @@ LABELS = {
         "reached": "Reached",
         "closed": "It has left /due",
         "stale": "This question has already been answered",
+        "looked_after": "Looking after you",
     },
 }
 
@@ -87,6 +89,11 @@ async def test_something_is_wrong_leads_to_a_report_and_an_alert(
     assert alert.user_id == MOTHER and alert.level == "emergency"
     assert any(str(harness.runtime.settings.emergency_number) in t for t in to_her(harness))
     assert sent(harness, WORKER), "her community worker was alerted"
+    # Her worker takes the alert: she is told, in her language, who is looking after her.
+    await reads_english(harness.runtime, WORKER)
+    await harness.user(WORKER, language_code="en").press("", data=f"al:ack:{alert.id}")
+    await drain(harness)
+    assert any(words["looked_after"] in t for t in to_her(harness))
     # The answered check-in does not climb its ladder.
     clock.advance(hours=5)
     await drain(harness)
