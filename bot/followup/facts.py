@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import case, func, literal
+from sqlalchemy import case, false, func
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -114,7 +114,7 @@ def _reask(schedule: Schedule, tier: str, midnight: datetime) -> tuple[int, date
 def _since(reask: tuple[int, datetime] | None) -> Any:
     """SQL: this check-in's re-ask (if it had one) went out today."""
     if reask is None:
-        return literal(False)
+        return false()
     return col(FollowupItem.sent_at) >= reask[1]
 
 
