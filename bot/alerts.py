@@ -125,7 +125,7 @@ class AlertFacts:
     name: str
     phone: str | None
     community: Community | None
-    subject: str  # "pregnancy" | "child"
+    subject: str  # "pregnancy" | "postpartum" | "child"
     due_date: date | None
     risk_colour: str | None
     priority_group: bool
@@ -238,6 +238,8 @@ def _who_line(facts: AlertFacts, tr: Translator, rules: Rules, today: date) -> s
         return _("👶 Child: {name}, {age} (born {birth})").format(
             name=name, age=age, birth=facts.child_birth.isoformat()
         )
+    if facts.subject == "postpartum":
+        return _("🤱 Mother after the birth (postpartum check)")
     parts = []
     if facts.due_date is not None:
         age = gestational_age(facts.due_date, today)

@@ -31,7 +31,9 @@ from bot.i18n import Catalogs
 from bot.outbox import enqueue
 from storage.models import Alert, Child, Outbox, Profile, Report
 
-SUBJECTS = ("pregnancy", "child")
+# "postpartum": the mother herself after birth (her postpartum checks), triaged by the
+# rules for the 42 days after birth, never as a pregnancy past its due date.
+SUBJECTS = ("pregnancy", "postpartum", "child")
 # What a recent report contributes to "how many days has this lasted": two weeks
 # covers every lasting rule (the longest counts days over 3) with room to spare.
 HISTORY_DAYS = 14
@@ -106,6 +108,13 @@ async def _subject(
         if child is None or child.user_id != user_id:
             raise ReportError("a child report needs one of the reporter's own children")
         return profile, triage.Subject("child", birth_date=child.birth_date)
+    if subject == "postpartum":
+        born = await session.exec(
+            select(Child.birth_date).where(Child.user_id == user_id).order_by(
+                col(Child.birth_date).desc()
+            )
+        )
+        return profile, triage.Subject("postpartum", birth_date=born.first())
     colours = frozenset({profile.risk_colour}) if profile and profile.risk_colour else frozenset()
     due = profile.due_date if profile else None
     return profile, triage.Subject("pregnancy", due_date=due, risk_colours=colours)

@@ -2,7 +2,10 @@
 
 Reads her profile and what she was already sent, then runs the runner's own
 planner forward hour by hour (assuming she answers every question), so an admin
-or a health authority can check a schedule edit against a real person.
+or a health authority can check a schedule edit against a real person. It also
+lists what was skipped for her, with the reason (a late joiner's check-in, one
+held by quiet hours or a conversation until its window ended, one cancelled by
+/stop, a birth or a loss), so no event silently never fires.
 """
 
 from __future__ import annotations
@@ -10,12 +13,40 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from sqlmodel import col, select
 
 from bot.cli_locale import cli_translator
 from bot.config import Settings
-from bot.domain.followup_plan import preview
+from bot.domain.followup_plan import SKIP_REASONS
+from bot.domain.followup_preview import preview
 from bot.followup import facts, runner
 from storage.db import Database
+from storage.models import FollowupItem
+
+
+def _line(at: datetime, zone: tzinfo, action: str, ref: str, key: str, note: str = "") -> str:
+    line = f"{at.astimezone(zone):%Y-%m-%d %H:%M}  {action:<8} {ref:<24} {key}"
+    return f"{line}  [{note}]" if note else line
+
+
+async def _skipped(db: Database, user_id: int, settings: Settings) -> list[str]:
+    """What was given up for her, as recorded (newest last)."""
+    async with db.session() as session:
+        rows = await session.exec(
+            select(FollowupItem)
+            .where(
+                col(FollowupItem.user_id) == user_id,
+                col(FollowupItem.status).in_([*SKIP_REASONS]),
+            )
+            .order_by(col(FollowupItem.sent_at), col(FollowupItem.id))
+        )
+        items = rows.all()
+    return [
+        _line(i.sent_at, settings.zone, i.action, i.ref, i.key, f"skipped: {i.status}")
+        for i in items
+    ]
 
 
 async def _preview(settings: Settings, user_id: int, days: int) -> list[str]:
@@ -26,10 +57,11 @@ async def _preview(settings: Settings, user_id: int, days: int) -> list[str]:
         now = Clock().now()
         async with db.session() as session:
             found, _last = await facts.load(session, now, settings, runner.schedule(), only=user_id)
+        skipped = await _skipped(db, user_id, settings)
     finally:
         await db.dispose()
     if not found:
-        return []
+        return skipped
     who = found[0]
     planned = preview(
         who.person,
@@ -42,10 +74,11 @@ async def _preview(settings: Settings, user_id: int, days: int) -> list[str]:
         settings.zone,
         settings.quiet,
     )
-    return [
-        f"{at.astimezone(settings.zone):%Y-%m-%d %H:%M}  {o.action:<8} {o.ref:<24} {o.key}"
-        for at, o in planned
+    ahead = [
+        _line(at, settings.zone, o.action, o.ref, o.key, f"will skip: {why}" if why else "")
+        for at, o, why in planned
     ]
+    return skipped + ahead
 
 
 def run_preview(args: argparse.Namespace, settings: Settings) -> int:

@@ -29,11 +29,12 @@ LABELS = {
         "nudge": "想再问候您一下",
         "reask": "从昨天起还没有收到您的回复",
         "digest": "随访任务",
-        "task": "随访任务（未回复问候）：1",
+        "task": "随访任务：1",
         "close": "关闭任务",
         "reached": "已联系上",
         "closed": "已从 /due 中移除",
         "stale": "这个问题已经回答过了",
+        "looked_after": "负责跟进您的是",
     },
     "en": {
         "language_code": "en",
@@ -45,11 +46,12 @@ LABELS = {
         "nudge": "Just checking on you",
         "reask": "We have not heard from you since yesterday",
         "digest": "Follow-up tasks",
-        "task": "Follow-up tasks (no answer to check-ins): 1",
+        "task": "Follow-up tasks: 1",
         "close": "Close task",
         "reached": "Reached",
         "closed": "It has left /due",
         "stale": "This question has already been answered",
+        "looked_after": "Looking after you",
     },
 }
 
@@ -87,6 +89,11 @@ async def test_something_is_wrong_leads_to_a_report_and_an_alert(
     assert alert.user_id == MOTHER and alert.level == "emergency"
     assert any(str(harness.runtime.settings.emergency_number) in t for t in to_her(harness))
     assert sent(harness, WORKER), "her community worker was alerted"
+    # Her worker takes the alert: she is told, in her language, who is looking after her.
+    await reads_english(harness.runtime, WORKER)
+    await harness.user(WORKER, language_code="en").press("", data=f"al:ack:{alert.id}")
+    await drain(harness)
+    assert any(words["looked_after"] in t for t in to_her(harness))
     # The answered check-in does not climb its ladder.
     clock.advance(hours=5)
     await drain(harness)

@@ -227,8 +227,29 @@ async def test_stop_and_a_loss_withdraw_what_is_queued_at_once(
         statuses = (
             await session.exec(select(FollowupItem.status).where(FollowupItem.user_id == 2001))
         ).all()
-    assert set(statuses) == {"cancelled"}
+    assert set(statuses) == {"cancelled_stop"}  # withdrawn before it went: says why
     clock.set(T0 + timedelta(days=1))
     await runner.scan(runtime, clock.now())
     assert await kinds(runtime, 2001) == []
     assert await kinds(runtime, 2002) == []  # no pregnancy content after a loss, no check-in
+
+
+async def test_scheduler_lag_is_measured_when_an_item_is_queued(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    from bot.observability import metrics
+
+    def lag(action: str, what: str = "sum") -> float:
+        value = metrics.REGISTRY.get_sample_value(
+            f"mch_followup_lag_seconds_{what}", {"action": action}
+        )
+        return value or 0.0
+
+    await world(runtime)
+    before, count = lag("checkin"), lag("checkin", "count")
+    clock.set(T0 + timedelta(hours=2))  # 12:00: the 10:00 check-ins go two hours late
+    await runner.scan(runtime, clock.now())
+    assert lag("checkin", "count") - count == 2  # the red mother and the parent
+    assert lag("checkin") - before == pytest.approx(2 * 7200)
+    text = (await metrics.render(runtime)).decode()
+    assert 'mch_followup_lag_seconds_bucket{action="checkin",le="10800.0"}' in text

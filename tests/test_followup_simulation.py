@@ -253,9 +253,12 @@ async def test_sixty_days_of_follow_up(runtime: Runtime, clock: ManualClock) -> 
     [week_30] = stage_candidates(30, "pregnancy", runner.catalog().pregnancy_stages)[:1]
     # Where she is, then onwards only: the first stage is the one covering week 30.
     assert stage_keys[0] == f"stage:{week_30.id}"
-    assert not [
+    same_day = [
         i for i in items if i.user_id == LATE and day_of(i.sent_at) == 15 and i.action == "checkin"
     ]
+    # The week's check-in fell due before she joined: recorded as skipped, never sent.
+    assert [i.status for i in same_day] == ["late_joiner"]
+    assert not [key for _, _, key in late if key.startswith("checkin:") and key == same_day[0].key]
 
     # Due on day 7, asked on day 21; the birth answer on day 25 starts postpartum checks.
     arrived = [at for at, _, key in got[POSTDUE] if key.startswith("baby_arrived")]

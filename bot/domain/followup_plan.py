@@ -23,15 +23,25 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Literal, NamedTuple
+from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
-from bot.domain.dates import add_months, completed_months
+from bot.domain.followup_calendar import (
+    CACHE,
+    FULL_TERM_DAYS,
+    Occurrence,
+    StageIndex,
+    as_index,
+    checkin_on,
+    gestation_days,
+    stage_occurrences,
+    timed_on,
+)
 from bot.domain.quiet_hours import QuietHours
-from bot.domain.schedule_model import Checkins, Event, Rung, Schedule, Tier
-from bot.domain.stages import StageLike, stage_candidates
+from bot.domain.schedule_model import Event, Rung, Schedule, Tier
+from bot.domain.stages import StageLike
 
-FULL_TERM_DAYS = 280
+__all__ = ["FULL_TERM_DAYS", "Occurrence", "StageIndex", "gestation_days"]
 
 
 @dataclass(frozen=True)
@@ -70,55 +80,29 @@ class History(NamedTuple):
     asked_today: bool = False  # a check-in or dialog (something with buttons) went out today
 
 
-class Occurrence(NamedTuple):
-    key: str
-    event: str  # "checkin" or the schedule event's id
-    action: str  # "checkin" | "stage" | "topic" | "dialog"
-    ref: str  # the tier of a check-in, the stage id, the topic id or the dialog
-    nominal_at: datetime  # its hour on its first day (aware, UTC)
-    expires_at: datetime  # the end of its window: after this it is stale
-
-
 @dataclass(frozen=True)
 class Plan:
     send: tuple[Occurrence, ...] = ()
     # Due but held: (occurrence, "quiet_hours" | "in_conversation", earliest release).
     held: tuple[tuple[Occurrence, str, datetime | None], ...] = field(default=())
+    # Will never go, and why (SKIP_REASONS): recorded so that nothing silently never fires.
+    skipped: tuple[tuple[Occurrence, str], ...] = field(default=())
 
 
-class StageIndex:
-    """The most specific stage for each week or month, worked out once for all people.
-
-    `stage_candidates` sorts the whole list on each call; a schedule run asks the
-    same 40 weeks and 72 months a hundred thousand times.
-    """
-
-    def __init__(self, stages: Iterable[StageLike]) -> None:
-        self.stages = tuple(stages)
-        self._cache: dict[tuple[str, int], StageLike | None] = {}
-
-    def at(self, age: int, kind: Literal["pregnancy", "child"]) -> StageLike | None:
-        key = (kind, age)
-        if key not in self._cache:
-            found = stage_candidates(age, kind, self.stages)
-            self._cache[key] = found[0] if found else None
-        return self._cache[key]
-
-
-def _index(stages: Sequence[StageLike] | StageIndex) -> StageIndex:
-    return stages if isinstance(stages, StageIndex) else StageIndex(stages)
-
-
-def _at(day: date, hour: int, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=zone)
-
-
-def _midnight(day: date, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone)
-
-
-def gestation_days(due_date: date, on: date) -> int:
-    return FULL_TERM_DAYS - (due_date - on).days
+# Why an occurrence never went out. Late joiners skip what fell due before they came;
+# quiet hours or a conversation that last until its window ends make it stale; the rest
+# are written when follow-up is cancelled (bot/followup/cancel.py).
+SKIP_REASONS = (
+    "late_joiner",
+    "quiet_hours",
+    "in_conversation",
+    "cancelled_birth",
+    "cancelled_loss",
+    "cancelled_stop",
+)
+# A conversation is checked on each scan (every 5 minutes): an item held by one whose
+# window ends sooner than that is given up as skipped.
+LAST_CHANCE = timedelta(minutes=5)
 
 
 def tier_of(person: Person, on: date, priority: PriorityRule) -> Tier:
@@ -141,89 +125,6 @@ def in_audience(person: Person, audience: str) -> bool:
     return bool(person.child_births)
 
 
-def _checkin(
-    person: Person, day: date, schedule: Schedule, priority: PriorityRule, zone: tzinfo
-) -> Occurrence | None:
-    if not (person.pregnant or person.child_births):
-        return None
-    found = _checkin_on(tier_of(person, day, priority), day, schedule.checkins, zone)
-    if person.joined is not None and found.nominal_at < person.joined:
-        return None  # late joiners never get what fell due before they came
-    return found
-
-
-# The calendar arithmetic below depends on dates shared by many people (a due date, a
-# day), never on the person: cached, a 100,000-person scan is mostly dictionary look-ups.
-_CACHE = 65536
-
-
-@functools.lru_cache(maxsize=_CACHE)
-def _checkin_on(tier: Tier, day: date, checkins: Checkins, zone: tzinfo) -> Occurrence:
-    if tier == "priority":
-        first, last = day, day + timedelta(days=1)
-    else:
-        first = day - timedelta(days=(day.weekday() - checkins.weekly_on) % 7)
-        last = first + timedelta(days=checkins.routine.every_days)
-    nominal = _at(first, checkins.hour, zone)
-    return Occurrence(
-        f"checkin:{first.isoformat()}", "checkin", "checkin", tier, nominal, _midnight(last, zone)
-    )
-
-
-def _stage_occurrences(
-    person: Person, event: Event, day: date, stages: StageIndex, hour: int, zone: tzinfo
-) -> list[Occurrence]:
-    found: list[Occurrence] = []
-    if event.anchor == "due_date" and person.due_date is not None:
-        occurrence = _pregnancy_stage(stages, event, person.due_date, day, hour, zone)
-        if occurrence is not None:
-            found.append(occurrence)
-    elif event.anchor == "birth_date":
-        for birth in sorted(person.child_births, reverse=True):
-            occurrence = _child_stage(stages, event, birth, day, hour, zone)
-            if occurrence is not None and all(o.key != occurrence.key for o in found):
-                found.append(occurrence)
-    return found
-
-
-@functools.lru_cache(maxsize=_CACHE)
-def _pregnancy_stage(
-    stages: StageIndex, event: Event, due_date: date, day: date, hour: int, zone: tzinfo
-) -> Occurrence | None:
-    stage = stages.at(gestation_days(due_date, day) // 7, "pregnancy")
-    if stage is None:
-        return None
-    conception = due_date - timedelta(days=FULL_TERM_DAYS)
-    start = conception + timedelta(weeks=stage.age_from)
-    end = conception + timedelta(weeks=stage.age_until)
-    return _stage(event, stage, start, end, hour, zone)
-
-
-@functools.lru_cache(maxsize=_CACHE)
-def _child_stage(
-    stages: StageIndex, event: Event, birth: date, day: date, hour: int, zone: tzinfo
-) -> Occurrence | None:
-    months = completed_months(birth, day)
-    stage = stages.at(months, "child") if months is not None else None
-    if stage is None:
-        return None
-    start, end = add_months(birth, stage.age_from), add_months(birth, stage.age_until)
-    return _stage(event, stage, start, end, hour, zone)
-
-
-def _stage(
-    event: Event, stage: StageLike, start: date, end: date, hour: int, zone: tzinfo
-) -> Occurrence:
-    return Occurrence(
-        f"stage:{stage.id}",
-        event.id,
-        "stage",
-        stage.id,
-        _at(start, hour, zone),
-        _midnight(end, zone),
-    )
-
-
 def _anchor(person: Person, event: Event) -> date | None:
     return person.due_date if event.anchor == "due_date" else person.newest_birth
 
@@ -232,28 +133,7 @@ def _timed(person: Person, event: Event, day: date, hour: int, zone: tzinfo) -> 
     anchor = _anchor(person, event)
     if anchor is None or event.window_days is None:
         return None
-    return _timed_on(event, anchor, day, hour, zone)
-
-
-@functools.lru_cache(maxsize=_CACHE)
-def _timed_on(event: Event, anchor: date, day: date, hour: int, zone: tzinfo) -> Occurrence | None:
-    assert event.window_days is not None
-    start = anchor + timedelta(days=event.offset_days)
-    end = start + timedelta(days=event.window_days)
-    if not start <= day < end:
-        return None
-    n = (day - start).days // event.every_days if event.every_days else 0
-    first = start + timedelta(days=n * (event.every_days or 0))
-    last = min(end, first + timedelta(days=event.every_days)) if event.every_days else end
-    ref = event.topic if event.action == "topic" else event.dialog
-    return Occurrence(
-        f"{event.id}:{n}",
-        event.id,
-        event.action,
-        ref or "",
-        _at(first, hour, zone),
-        _midnight(last, zone),
-    )
+    return timed_on(event, anchor, day, hour, zone)
 
 
 def occurrences_on(
@@ -267,22 +147,58 @@ def occurrences_on(
     """Every occurrence whose window holds local `day`, from the calendar alone."""
     if person.paused:
         return []
-    index = _index(stages)
+    found = list(_calendar(_facts(person, day, priority), day, schedule, as_index(stages), zone))
+    if found and found[0].action == "checkin" and _joined_after(person, found[0]):
+        del found[0]  # late joiners never get what fell due before they came
+    return found
+
+
+# What the calendar of a person depends on: tier, pregnant, due date, outcome, births.
+# Many people share it (a due date, a birth date), so the calendar is computed once each.
+_Facts = tuple[Tier, bool, date | None, str | None, tuple[date, ...]]
+
+
+def _facts(person: Person, day: date, priority: PriorityRule) -> _Facts:
+    tier = tier_of(person, day, priority)
+    return (tier, person.pregnant, person.due_date, person.outcome, person.child_births)
+
+
+def _joined_after(person: Person, checkin: Occurrence) -> bool:
+    return person.joined is not None and checkin.nominal_at < person.joined
+
+
+@functools.lru_cache(maxsize=CACHE)
+def _calendar(
+    facts: _Facts, day: date, schedule: Schedule, index: StageIndex, zone: tzinfo
+) -> tuple[Occurrence, ...]:
+    """The occurrences of `day` for these facts; a check-in, if any, comes first."""
+    tier, pregnant, due_date, outcome, births = facts
+    person = Person(0, pregnant=pregnant, due_date=due_date, outcome=outcome, child_births=births)
     found: list[Occurrence] = []
-    checkin = _checkin(person, day, schedule, priority, zone)
-    if checkin is not None:
-        found.append(checkin)
+    if pregnant or births:
+        found.append(checkin_on(tier, day, schedule.checkins, zone))
     audiences = {a for a in ("pregnant", "postpartum", "parent") if in_audience(person, a)}
     for event, hour in _events(schedule):
         if event.audience not in audiences:
             continue
         if event.action == "stage":
-            found += _stage_occurrences(person, event, day, index, hour, zone)
+            found += stage_occurrences(due_date, births, event, day, index, hour, zone)
         else:
             timed = _timed(person, event, day, hour, zone)
             if timed is not None:
                 found.append(timed)
-    return found
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=CACHE)
+def _timely(
+    facts: _Facts, day: date, now: datetime, schedule: Schedule, index: StageIndex, zone: tzinfo
+) -> tuple[tuple[Occurrence, ...], tuple[Occurrence, ...], tuple[Occurrence, ...]]:
+    """The calendar's occurrences inside their window at `now` (shared by many people),
+    and their plain messages and first question (`_split`)."""
+    found = _calendar(facts, day, schedule, index, zone)
+    timely = tuple(o for o in found if o.nominal_at <= now < o.expires_at)
+    return timely, *_split(timely)
 
 
 @functools.lru_cache(maxsize=8)
@@ -310,25 +226,46 @@ def plan(
     priority: PriorityRule,
     zone: tzinfo,
     quiet: QuietHours,
+    last_chance: timedelta = LAST_CHANCE,
 ) -> Plan:
-    """What may be sent to her right now, and what is due but held (and until when)."""
-    day, release = _moment(now, zone, quiet)
-    due = [
-        o
-        for o in occurrences_on(person, day, schedule, stages, priority, zone)
-        if o.nominal_at <= now < o.expires_at and o.key not in history.sent
-    ]
-    due = _one_question(due, history)
-    if not due:
+    """What may be sent to her right now, what is due but held (and until when), and what
+    will never go (skipped, with its reason)."""
+    if person.paused:
         return Plan()
+    day, release = _moment(now, zone, quiet)
+    timely, plain, first_ask = _timely(
+        _facts(person, day, priority), day, now, schedule, as_index(stages), zone
+    )
+    if not timely:
+        return Plan()
+    skipped: list[tuple[Occurrence, str]] = []
+    if timely[0].action == "checkin" and _joined_after(person, timely[0]):
+        skipped.append((timely[0], "late_joiner"))
+        timely = timely[1:]
+    sent = history.sent
+    if sent or skipped:
+        due = _one_question([o for o in timely if o.key not in sent], history)
+    else:  # most people: nothing of today's sent yet, so the split is shared (cached)
+        due = list(plain if history.ladder_open or history.asked_today else plain + first_ask)
+    if not due:
+        return Plan(skipped=tuple(skipped))
     if release is not None:
-        return Plan(held=tuple((o, "quiet_hours", release) for o in due))
+        skipped += [(o, "quiet_hours") for o in due if release >= o.expires_at]
+        return Plan(held=tuple((o, "quiet_hours", release) for o in due), skipped=tuple(skipped))
     if history.in_conversation:
-        return Plan(held=tuple((o, "in_conversation", None) for o in due))
-    return Plan(send=tuple(due))
+        skipped += [(o, "in_conversation") for o in due if o.expires_at - now <= last_chance]
+        held = tuple((o, "in_conversation", None) for o in due)
+        return Plan(held=held, skipped=tuple(skipped))
+    return Plan(send=tuple(due), skipped=tuple(skipped))
 
 
 INTERACTIVE = ("dialog", "checkin")  # dialogs first: rare, and a contact in themselves
+
+
+def _split(due: tuple[Occurrence, ...]) -> tuple[tuple[Occurrence, ...], tuple[Occurrence, ...]]:
+    """(the plain messages, the first question) of a calendar's due occurrences."""
+    plain = _one_question(list(due), History(ladder_open=True))
+    return tuple(plain), tuple(_one_question(list(due), History())[len(plain) :])
 
 
 def _one_question(due: list[Occurrence], history: History) -> list[Occurrence]:
@@ -360,38 +297,3 @@ def rung_at(rung: Rung, sent_at: datetime) -> datetime:
 def recent_infection(reports: Iterable[tuple[date, bool]], today: date, days: int) -> bool:
     """Whether any (reported_on, positive test or fever) falls within the last `days`."""
     return any(flag and (today - on).days < days for on, flag in reports)
-
-
-def preview(
-    person: Person,
-    history: History,
-    start: datetime,
-    days: int,
-    schedule: Schedule,
-    stages: Sequence[StageLike] | StageIndex,
-    priority: PriorityRule,
-    zone: tzinfo,
-    quiet: QuietHours,
-) -> list[tuple[datetime, Occurrence]]:
-    """What she would receive over `days`, hour by hour, if she answered every question.
-
-    The same planner the runner uses, so the preview cannot drift from what is sent;
-    silence (the ladder) and conversations are left out: they depend on her.
-    """
-    stages = _index(stages)
-    sent = set(history.sent)
-    asked_on: set[date] = set()
-    found: list[tuple[datetime, Occurrence]] = []
-    moment = start.replace(minute=0, second=0, microsecond=0)
-    while moment < start + timedelta(days=days):
-        day = moment.astimezone(zone).date()
-        now_history = History(frozenset(sent), asked_today=day in asked_on)
-        for occurrence in plan(
-            person, now_history, moment, schedule, stages, priority, zone, quiet
-        ).send:
-            found.append((moment, occurrence))
-            sent.add(occurrence.key)
-            if occurrence.action in INTERACTIVE:
-                asked_on.add(day)
-        moment += timedelta(hours=1)
-    return found

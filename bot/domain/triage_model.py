@@ -16,7 +16,7 @@ from bot.domain.locales import SUPPORTED_LOCALES
 
 LOCALES = SUPPORTED_LOCALES  # the triage texts' languages are the bot's
 LABEL_LIMITS = {"zh_Hans": 20, "en": 30}  # what fits on a Telegram checklist button
-KINDS = ("pregnancy", "child")
+KINDS = ("pregnancy", "postpartum", "child")
 AUDIENCES = ("user", "staff")
 
 

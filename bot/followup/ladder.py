@@ -23,6 +23,7 @@ from bot.domain.schedule_model import Rung, Schedule
 from bot.education.catalog import ContentCatalog
 from bot.followup import messages, tasks
 from bot.i18n import negotiate_locale
+from bot.observability import metrics
 from bot.runtime import Runtime
 from storage.models import FollowupItem, Profile, Report, User
 
@@ -116,6 +117,7 @@ async def step(
     if rung.step == "task":
         await tasks.open_task(session, item, profile, now, urgency=item.ref)
         return "task"
+    metrics.observe_followup_lag(rung.step, rung_at(rung, item.sent_at), now)
     tr = runtime.catalogs.get(
         negotiate_locale(user.locale, user.language_code, settings.default_locale)
     )

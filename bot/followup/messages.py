@@ -131,7 +131,8 @@ def render(
         ]
         return _(ARRIVED), {"inline_keyboard": rows}
     danger = _(DANGER_POSTPARTUM).format(number=number)
-    return f"{_(POSTPARTUM)}\n\n{danger}", checkin_keyboard(tr, item_id, token, False)
+    # A mother after the birth also says whether she is isolating (the notice asks it).
+    return f"{_(POSTPARTUM)}\n\n{danger}", checkin_keyboard(tr, item_id, token, True)
 
 
 async def queue(

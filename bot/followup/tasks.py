@@ -8,12 +8,12 @@ digest claims its tasks with a conditional UPDATE, so several workers send it on
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import alerts
@@ -31,22 +31,62 @@ OUTCOME_LABELS = {
     "referred": N_("🏥 Referred"),
 }
 URGENCY_ORDER = {"priority": 0, "routine": 1}
+# Why staff should reach her (docs/followup.md, "Answers"): silence on the ladder, an
+# answer of "something is wrong", or a priority-group mother who is isolating.
+REASONS = ("no_answer", "something_wrong", "isolating")
+REASON_LABELS = {
+    "no_answer": N_("no answer to check-ins"),
+    "something_wrong": N_("answered “something is wrong”"),
+    "isolating": N_("isolating"),
+}
+# An answer task is not opened again for the same reason within this many days: a mother
+# isolating for ten days answers "isolating" ten times, and staff need one task.
+ANSWER_TASK_DAYS = 7
 
 
 async def open_task(
-    session: AsyncSession, item: FollowupItem, profile: Profile, now: datetime, *, urgency: str
+    session: AsyncSession,
+    item: FollowupItem,
+    profile: Profile,
+    now: datetime,
+    *,
+    urgency: str,
+    reason: str = "no_answer",
 ) -> FollowupTask:
     task = FollowupTask(
         user_id=item.user_id,
         item_id=item.id,
         community_code=profile.community_code,
-        reason="no_answer",
+        reason=reason,
         urgency=urgency,
         created_at=now,
     )
     session.add(task)
     await session.flush()
     return task
+
+
+async def open_answer_task(
+    session: AsyncSession, item_id: int, user_id: int, reason: str, urgency: str, now: datetime
+) -> FollowupTask | None:
+    """A task from her answer to a check-in; None if one for that reason is recent."""
+    recent = await session.exec(
+        select(FollowupTask.id).where(
+            col(FollowupTask.user_id) == user_id,
+            or_(
+                col(FollowupTask.item_id) == item_id,  # a late answer to a check-in tasked already
+                and_(
+                    col(FollowupTask.reason) == reason,
+                    col(FollowupTask.created_at) > now - timedelta(days=ANSWER_TASK_DAYS),
+                ),
+            ),
+        )
+    )
+    item = await session.get(FollowupItem, item_id)
+    profile = await session.get(Profile, user_id)
+    if recent.first() is not None or item is None or profile is None:
+        return None
+    return await open_task(session, item, profile, now, urgency=urgency, reason=reason)
 
 
 async def open_tasks(
@@ -95,9 +135,9 @@ def digest_time(now: datetime, schedule: Schedule, zone: object) -> datetime:
 
 
 DIGEST = N_(
-    "🗂 <b>Follow-up tasks</b>: {n} new since yesterday — people in the priority group "
-    "who did not answer their check-ins. Please try to reach them; /due lists them, "
-    "most urgent first, and closes each with an outcome."
+    "🗂 <b>Follow-up tasks</b>: {n} new since yesterday — people who did not answer "
+    "their check-ins, answered that something is wrong, or are isolating. Please try to "
+    "reach them; /due lists them, most urgent first, and closes each with an outcome."
 )
 
 
@@ -111,37 +151,34 @@ async def send_digests(runtime: Runtime, now: datetime, schedule: Schedule) -> C
     ):
         return counts
     async with runtime.db.session() as session:
-        rows = await session.exec(
-            select(FollowupTask.id, FollowupTask.community_code).where(
-                col(FollowupTask.digested_at).is_(None),
-                FollowupTask.status == "open",
-                col(FollowupTask.created_at) < cutoff,
-            )
-        )
-        pending = list(rows.all())
-        if not pending:
-            return counts
+        # Claimed in one statement whatever their number (no list of ids: SQLite caps the
+        # parameters of one statement), then counted per community: one recipient look-up
+        # per community, and one message per staff member with the count.
         claimed = await session.exec(  # type: ignore[call-overload]
             update(FollowupTask)
             .where(
-                col(FollowupTask.id).in_([i for i, _ in pending]),
                 col(FollowupTask.digested_at).is_(None),
+                FollowupTask.status == "open",
+                col(FollowupTask.created_at) < cutoff,
             )
             .values(digested_at=now)
             .returning(FollowupTask.id, FollowupTask.community_code)
         )
         won = list(claimed.all())
-        per_staff: dict[int, list[int]] = defaultdict(list)
-        for task_id, community in won:
+        if not won:
+            return counts
+        per_community = Counter(community for _task_id, community in won)
+        per_staff: Counter[int] = Counter()
+        for community, n in per_community.items():
             for chat_id in await alerts.alert_recipients(session, community, settings):
-                per_staff[chat_id].append(task_id)
+                per_staff[chat_id] += n
         first = min(task_id for task_id, _ in won)
-        for n, (chat_id, task_ids) in enumerate(sorted(per_staff.items())):
+        for n, (chat_id, new) in enumerate(sorted(per_staff.items())):
             tr = runtime.catalogs.get(await alerts.recipient_locale(session, chat_id, settings))
             await enqueue(
                 session,
                 chat_id=chat_id,
-                text=tr.gettext(DIGEST).format(n=len(task_ids)),
+                text=tr.gettext(DIGEST).format(n=new),
                 # Row ids only, never a Telegram id: this claim's first task, and a counter.
                 dedupe_key=f"fu:dg:{first}:{n}",
                 kind="followup_digest",

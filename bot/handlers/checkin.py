@@ -6,7 +6,8 @@ per-dialog token refuses stale presses. Answers:
 
 - `ok`, `ok_none`, `ok_home`, `ok_fac`: all well (a mother also says whether she is
   isolating, as the notice asks); stored as a report and triaged like any other;
-- `bad`: something is wrong, so the existing report flow starts;
+- `bad`: something is wrong, so the existing report flow starts (after a postpartum
+  check, the mother's own postpartum report), and her staff get a follow-up task;
 - `p1<n>`, `p2<n><m>`: the PHQ-2 items, kept in the buttons themselves; the answer
   is a report, so a positive screen is handled as /report handles it;
 - `born`, `notyet`: has the baby arrived? `born` moves her to the parent role.
@@ -14,6 +15,7 @@ per-dialog token refuses stale presses. Answers:
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +27,7 @@ from bot import profiles, reports
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as send
 from bot.dialogs import DialogState
+from bot.followup import tasks
 from bot.followup.messages import PREFIX, phq2_question
 from bot.handlers import profile as profile_handlers
 from bot.handlers import report
@@ -34,6 +37,23 @@ from storage.models import FollowupItem
 
 ISOLATION = {"ok_none": "none", "ok_home": "home", "ok_fac": "facility"}
 OPEN = ("sent", "tasked")  # a late answer to a check-in already handed to staff still counts
+POSTPARTUM = "postpartum"  # the postpartum check's dialog ref, and the report subject
+
+
+def answer_task(ref: str, value: str) -> tuple[str, str] | None:
+    """(reason, urgency) of the staff task an answer opens, if any (docs/followup.md).
+
+    "Something is wrong" always opens one (she may leave the report half done; a sign she
+    reports alerts as usual besides). A priority-group mother who is isolating opens one
+    (the notice: know her isolation status, support her). "All well, not isolating" opens
+    none: the check-in was the contact.
+    """
+    urgency = "priority" if ref in ("priority", POSTPARTUM) else "routine"
+    if value == "bad":
+        return "something_wrong", urgency
+    if value in ("ok_home", "ok_fac") and ref == "priority":
+        return "isolating", "priority"
+    return None
 
 
 def parse(data: str) -> tuple[int, str, str] | None:
@@ -71,6 +91,17 @@ async def _still_open(item_id: int, token: str, user_id: int, context: BotContex
     )
 
 
+async def _open_task(context: BotContext, item_id: int, ref: str, value: str) -> None:
+    found = answer_task(ref, value)
+    if found is None:
+        return
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        await tasks.open_answer_task(
+            session, item_id, context.account.id, *found, runtime.clock.now()
+        )
+
+
 async def _store(update: Update, context: BotContext, data: dict[str, Any], *, own: bool) -> None:
     """Store the answer as report(s) through triage, then answer as /report does."""
     runtime = context.runtime
@@ -80,8 +111,14 @@ async def _store(update: Update, context: BotContext, data: dict[str, Any], *, o
     async with runtime.db.session() as session:
         profile = await profiles.get_profile(session, user_id)
         children = await profiles.children_of(session, user_id)
-        if own or (profile is not None and profile.pregnant) or not children:
-            subjects: list[tuple[str, int | None]] = [("pregnancy", None)]
+        pregnant = profile is not None and profile.pregnant
+        subjects: list[tuple[str, int | None]]
+        if own and children and not pregnant:
+            # Her own answer after the birth (postpartum check, 42-day mood check): she is
+            # triaged as a mother after birth, never as a pregnancy weeks past its due date.
+            subjects = [(POSTPARTUM, None)]
+        elif own or pregnant or not children:
+            subjects = [("pregnancy", None)]
         else:
             subjects = [("child", c.id) for c in children]
         worst = None
@@ -135,10 +172,15 @@ async def on_callback(update: Update, context: BotContext) -> None:
     await query.answer()
     if query.message is not None:
         await query.edit_message_reply_markup(None)
+    await _open_task(context, item_id, ref, value)
     if value in ISOLATION:
-        await _store(update, context, {"symptoms": [], "isolation": ISOLATION[value]}, own=True)
+        isolation = {"symptoms": [], "isolation": ISOLATION[value]}
+        await _store(update, context, isolation, own=True)
     elif value == "ok":
-        await _store(update, context, {"symptoms": []}, own=ref == "postpartum")
+        await _store(update, context, {"symptoms": []}, own=ref == POSTPARTUM)
+    elif value == "bad" and ref == POSTPARTUM:
+        state = DialogState(report.FLOW, "", {"t": secrets.token_hex(3)})
+        await report.begin(update, context, state, POSTPARTUM)
     elif value == "bad":
         await report.start_report(update, context)
     elif value.startswith("p2") and len(value) == 4 and set(value[2:]) <= set("0123"):

@@ -16,7 +16,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.dialogs import DialogState
 from bot.domain.measurements import parse_breathing_rate, parse_spo2, parse_temperature
-from bot.handlers.report import Step, advance, button, go, register
+from bot.handlers.report import STEPS, Step, advance, button, go, register
 from bot.handlers.report_steps import (
     NOT_MEASURED,
     SKIP,
@@ -223,3 +223,10 @@ register(Step(ISOLATION, ask_isolation, on_button=isolation_pressed), SUBJECT)
 register(Step(MOOD, ask_mood, on_button=mood_pressed), SUBJECT)
 register(Step(PHQ_1, ask_phq_1, on_button=phq_pressed, when=_wants_mood_check), SUBJECT)
 register(Step(PHQ_2, ask_phq_2, on_button=phq_pressed, when=_wants_mood_check), SUBJECT)
+
+# The mother after birth (her postpartum checks): her own checklist (content/triage rules
+# for "postpartum"), then the same readings, test, isolation and mood questions.
+POSTPARTUM, PP_SYMPTOMS = "postpartum", "pp_sym"
+register(checklist_step(PP_SYMPTOMS, POSTPARTUM, fixed(SYMPTOMS_QUESTION)), POSTPARTUM)
+for _step in (TEMP, FEVER_DAYS, VOMIT_DAYS, SPO2, BREATH, TEST, ISOLATION, MOOD, PHQ_1, PHQ_2):
+    register(STEPS[_step], POSTPARTUM)

@@ -19,8 +19,7 @@ from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as _send
 from bot.dialogs import DialogState
 from bot.domain.triage import Level
-from bot.followup import tasks as followup_tasks
-from bot.handlers.followup_tasks import close_button, task_lines
+from bot.handlers.followup_tasks import due_message
 from bot.i18n import Translator
 from bot.ledger import Entry, Scope
 from bot.reports import triage_rules
@@ -30,7 +29,6 @@ from storage.models import Profile
 PREFIX = "st"
 NOTE_FLOW = "note"
 NOTE_PREVIEW = 80
-TASK_BUTTONS = 8  # close buttons under /due; the rest are closed from a later /due
 
 
 async def _scope(update: Update, context: BotContext) -> Scope | None:
@@ -185,65 +183,12 @@ async def show_ledger(update: Update, context: BotContext) -> None:
 
 
 async def show_due(update: Update, context: BotContext) -> None:
+    """/due: page 1, cut in the database (bot/followup/due_view.py); ◀ ▶ turn pages."""
     scope = await _scope(update, context)
     if scope is None:
         return
-    runtime = context.runtime
-    _ = context.tr.gettext
-    now = runtime.clock.now()
-    async with runtime.db.session() as session:
-        found = await ledger.due(
-            session, scope, now=now, today=runtime.today(), rules=triage_rules()
-        )
-        tasks = await followup_tasks.open_tasks(session, scope.communities)
-        subject_ids = [e.user_id for e in found.overdue] + [a.user_id for a in found.open_alerts]
-        subject_ids += [t.user_id for t in tasks]
-        ledger.record_view(session, scope, "due_view", subject_ids, now)
-        names = {
-            p.user_id: p.display_name
-            for p in [
-                await session.get(Profile, user_id)
-                for user_id in {a.user_id for a in found.open_alerts} | {t.user_id for t in tasks}
-            ]
-            if p is not None
-        }
-    if not found.overdue and not found.open_alerts and not tasks:
-        await _send(update, context, _("Nobody is overdue and no alert is waiting. 👍"))
-        return
-    emergency = runtime.settings.emergency_number
-    lines = [_("<b>Due for follow-up</b>"), ""]
-    if tasks:
-        lines += [*task_lines(tasks, names, now, context), ""]
-    lines.append(
-        _("Priority group with no report or note for {days} days: {n}").format(
-            days=ledger.FOLLOW_UP_DAYS, n=len(found.overdue)
-        )
-    )
-    for e in found.overdue:
-        last = max((m for m in (e.last_report_at, e.last_note_at) if m is not None), default=None)
-        lines.append(
-            "• "
-            + _("{name} (ID {id}) · last contact: {when}").format(
-                name=_name(e.name, e.user_id),
-                id=e.user_id,
-                when=_day_time(last, context) if last else _("never"),
-            )
-        )
-    lines += ["", _("Open alerts (not acknowledged): {n}").format(n=len(found.open_alerts))]
-    for alert in found.open_alerts:
-        line = _("#{id} · {level} · {name} (ID {user}) · since {when}").format(
-            id=alert.id,
-            level=html.escape(_level(alert.level, context.tr, emergency)),
-            name=_name(names.get(alert.user_id), alert.user_id),
-            user=alert.user_id,
-            when=_day_time(alert.created_at, context),
-        )
-        if alert.escalated_at is not None:
-            line += " · " + _("escalated")
-        lines.append("• " + line)
-    buttons = [[close_button(t.id, context.tr)] for t in tasks[:TASK_BUTTONS] if t.id is not None]
-    markup = InlineKeyboardMarkup(buttons) if buttons else None
-    await _send(update, context, "\n".join(lines), markup)
+    text, markup = await due_message(context, scope, 1)
+    await _send(update, context, text, markup)
 
 
 async def export_ledger(update: Update, context: BotContext) -> None:

@@ -56,6 +56,15 @@ ESCALATIONS = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+FOLLOWUP_LAG_SECONDS = Histogram(
+    "mch_followup_lag_seconds",
+    "Scheduler lag: how late a due follow-up item is queued (now minus its due time), "
+    "by action (checkin, stage, topic, dialog, nudge, reask). Quiet hours and a "
+    "conversation in progress hold items on purpose, so the long buckets show holds.",
+    ["action"],
+    buckets=(60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600),
+    registry=REGISTRY,
+)
 OUTBOX_DEPTH = Gauge(
     "mch_outbox_depth", "Messages waiting to be sent, by kind.", ["kind"], registry=REGISTRY
 )
@@ -100,6 +109,11 @@ def observe_send(outcome: str) -> None:
 
 def observe_first_ack(level: str, raised_at: datetime, acknowledged_at: datetime) -> None:
     FIRST_ACK_SECONDS.labels(level).observe(max(0.0, (acknowledged_at - raised_at).total_seconds()))
+
+
+def observe_followup_lag(action: str, due_at: datetime, sent_at: datetime) -> None:
+    """A follow-up item (or a ladder step) due at `due_at` was queued at `sent_at`."""
+    FOLLOWUP_LAG_SECONDS.labels(action).observe(max(0.0, (sent_at - due_at).total_seconds()))
 
 
 def observe_escalation(manual: bool) -> None:
