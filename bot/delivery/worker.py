@@ -316,19 +316,28 @@ class DeliveryWorker:
             found = len(rows)
             for keep in self.filters:
                 rows = await keep(session, rows, now)
-        deadline = asyncio.get_running_loop().time() + self.lease.total_seconds() * LEASE_SHARE
-        backlog.add([Claimed(row, token, deadline) for row in rows])
+        claimed_at = asyncio.get_running_loop().time()
+        deadline = claimed_at + self.lease.total_seconds() * LEASE_SHARE
+        backlog.add([Claimed(row, token, deadline, checked=claimed_at) for row in rows])
         return found
 
     async def _recheck(self, backlog: Backlog) -> None:
-        """Run the claim filters again over what waits, so a cancel (or a conversation
-        begun since the claim) stops rows already claimed, not only later claims."""
-        rows = backlog.rows()
+        """Run the claim filters again over what has waited since they last passed it, so
+        a cancel (or a conversation begun since the claim) stops rows already claimed, not
+        only later claims. Rows claimed within the last RECHECK_EVERY were just checked."""
+        now = asyncio.get_running_loop().time()
+        items = backlog.checked_before(now - RECHECK_EVERY)
+        if not items:
+            return
+        rows = [item.row for item in items]
         async with self.runtime.db.session() as session:
             kept = rows
             for keep in self.filters:
                 kept = await keep(session, kept, self.runtime.clock.now())
-        backlog.discard({r.id for r in rows} - {r.id for r in kept})
+        still = {id(row) for row in kept}
+        for item in items:
+            item.checked = now
+        backlog.discard({r.id for r in rows if id(r) not in still})
 
     async def _run_jobs(self) -> None:
         for job in self.jobs:
