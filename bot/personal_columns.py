@@ -9,6 +9,8 @@ it, fails that test, so personal data cannot be added without deciding how
 
 from __future__ import annotations
 
+from bot.profiles import TRACKED_FIELDS
+
 ERASED_ROW = "erased: the row is hers and is deleted"
 ERASED_ID = "erased: her id is removed from rows that are not hers"
 DELETED_WITH = "erased: deleted with the row it belongs to"
@@ -24,14 +26,7 @@ COLUMNS: dict[str, str] = {
             "consent",
             "consent_at",
             "display_name",
-            "pregnant",
-            "parent",
-            "due_date",
-            "dating_method",
-            "risk_colour",
-            "pregnancy_outcome",
-            "community_code",
-            "phone",
+            *TRACKED_FIELDS,  # the fields whose changes bot/profiles.py records
             "paused",
             "onboarded_at",
             "created_at",
