@@ -105,9 +105,13 @@ async def test_a_csv_export_is_audited_without_personal_data_in_the_log(
         ).all()
     # As the bot logs: every record through the privacy filter (aiosqlite's DEBUG lines
     # carry the statement's parameters, the admin's id among them).
-    caplog.handler.addFilter(PrivacyFilter())
-    with caplog.at_level(logging.DEBUG):
-        table = await export.export(runtime, broadcast.id, ADMIN, "chat")
+    private = PrivacyFilter()
+    caplog.handler.addFilter(private)  # pytest keeps one capture handler: taken off below
+    try:
+        with caplog.at_level(logging.DEBUG):
+            table = await export.export(runtime, broadcast.id, ADMIN, "chat")
+    finally:
+        caplog.handler.removeFilter(private)
     lines = table.strip().splitlines()
     assert lines[0] == ",".join(export.HEADER) and len(lines) == 1 + broadcast.recipients
     async with db.session() as session:
