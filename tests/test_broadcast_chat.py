@@ -28,6 +28,7 @@ def settings(database_url: str) -> Settings:
         DATABASE_URL=database_url,
         ADMIN_IDS=f"{ADMIN},{SECOND}",
         BROADCAST_SECOND_ADMIN_ABOVE=3,
+        FOLLOWUP_ENABLED="false",  # as conftest: no scheduled stage messages in the way
     )
 
 
