@@ -7,7 +7,8 @@
     cancel  ID                                    stop it; messages not yet sent are dropped
     progress ID                                   a progress bar until it is done
     list                                          recent broadcasts with their figures
-    csv ID [--out FILE]                           per-recipient outcomes, for the record
+    csv ID --admin-id N [--out FILE]              per-recipient outcomes, for the record
+                                                  (audited: who exported which, when)
 
 Output is in the terminal's language (bot/cli_locale.py).
 """
@@ -16,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bot.broadcasts import export as export_
 from bot.broadcasts import progress as progress_
 from bot.broadcasts import service
 from bot.broadcasts.segments import Segment
@@ -33,7 +33,6 @@ from bot.config import Settings
 from bot.domain.locales import SUPPORTED_LOCALES
 from bot.runtime import Runtime
 from storage import broadcasts as queries
-from storage.models import Outbox
 
 
 def _range(text: str) -> tuple[int, int]:
@@ -147,10 +146,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                   + progress_.render(state, tr, final=True))  # fmt: skip
         return 0
 
-    exported: list[list[str]] = []
+    exported: list[str] = []
 
     async def export(runtime: Runtime) -> int:
-        exported.extend(await _outcomes(runtime, args.id))
+        if args.admin_id not in settings.admin_ids:
+            print(_("{id} is not an admin (ADMIN_IDS).").format(id=args.admin_id), file=sys.stderr)
+            return 1
+        exported.append(await export_.export(runtime, args.id, args.admin_id, "command line"))
         return 0
 
     actions = {"count": count, "send": send, "confirm": confirm, "cancel": cancel,
@@ -160,39 +162,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except service.BroadcastError as error:
         print(_("Not possible: {reason}").format(reason=error), file=sys.stderr)
         return 1
-    if args.broadcast_command == "csv":
-        out = io.StringIO()
-        write_csv(out, exported)
+    if args.broadcast_command == "csv" and exported:
         if args.out:
-            Path(args.out).write_text(out.getvalue(), encoding="utf-8")
+            Path(args.out).write_text(exported[0], encoding="utf-8")
         else:
-            sys.stdout.write(out.getvalue())
+            sys.stdout.write(exported[0])
     return code
-
-
-async def _outcomes(runtime: Runtime, broadcast_id: int) -> list[list[str]]:
-    async with runtime.db.session() as session:
-        return outcome_rows(await queries.outcomes(session, broadcast_id))
-
-
-def outcome_rows(rows: list[Outbox]) -> list[list[str]]:
-    """One CSV line per recipient: chat, status, attempts, when sent, the reason."""
-    return [
-        [
-            str(row.chat_id),
-            row.status,
-            str(row.attempts),
-            row.sent_at.isoformat() if row.sent_at else "",
-            row.last_error or "",
-        ]
-        for row in rows
-    ]
-
-
-def write_csv(out: io.StringIO, rows: list[list[str]]) -> None:
-    writer = csv.writer(out)
-    writer.writerow(["chat_id", "status", "attempts", "sent_at", "reason"])
-    writer.writerows(rows)
 
 
 def _segment_options(parser: argparse.ArgumentParser) -> None:
@@ -229,6 +204,7 @@ def add_parser(sub: argparse._SubParsersAction, settings: Callable[[], Settings]
         action = actions.add_parser(name)
         action.add_argument("id", type=int)
         if name == "csv":
+            action.add_argument("--admin-id", type=int, required=True)
             action.add_argument("--out")
     listing = actions.add_parser("list", help="recent broadcasts")
     listing.add_argument("--limit", type=int, default=10)

@@ -9,10 +9,12 @@ lease to expire and the row is claimed again, so nothing is lost.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, text, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,7 +36,7 @@ COPY_KINDS = ("alert", "escalation")
 EDIT_KIND = "alert_edit"
 
 
-def _claimable(row: type[Outbox], now: datetime):  # type: ignore[no-untyped-def]
+def _claimable(row: type[Outbox], now: Any):  # type: ignore[no-untyped-def]
     """Due, not leased, its predecessor settled, and no live lease on the same chat.
 
     The last condition keeps one chat's messages with one worker at a time, so
@@ -61,33 +63,92 @@ def _claimable(row: type[Outbox], now: datetime):  # type: ignore[no-untyped-def
 # PostgreSQL looks first at this many times `limit` of the most urgent due rows.
 SCAN_FACTOR = 4
 
+# The claim's statements are built once, with the moment, the limit and the token as
+# parameters: building them (aliases, correlated subqueries) for every claim cost more
+# CPU than running them, a quarter of the worker's time at 1,000 messages a second.
+_NOW = bindparam("now", type_=Outbox.__table__.c.next_attempt_at.type)  # type: ignore[attr-defined]
+_LIMIT = bindparam("limit", type_=Integer)
+_SCAN = bindparam("scan", type_=Integer)
 
-async def _pick_postgres(
-    session: AsyncSession, now: datetime, limit: int, *, scan: int | None
-) -> list[int]:
-    """Claimable row ids in lane order, locked. With `scan`, only among the first `scan`
-    due rows in index order: on a fresh 20,000-row broadcast the planner otherwise joins
-    every pending row against every lease before sorting (seconds per claim)."""
+
+@functools.cache
+def _pick_statement(windowed: bool):  # type: ignore[no-untyped-def]
+    """Claimable row ids in lane order, locked (PostgreSQL). Windowed: only among the
+    first `scan` due rows in index order; on a fresh 20,000-row broadcast the planner
+    otherwise joins every pending row against every lease before sorting."""
     candidate = aliased(Outbox)
-    query = select(candidate.id).where(_claimable(candidate, now))
-    if scan is not None:
+    query = select(candidate.id).where(_claimable(candidate, _NOW))
+    if windowed:
         window = (
             select(Outbox.id)
             .where(
                 col(Outbox.status) == PENDING,
-                col(Outbox.next_attempt_at) <= now,
-                or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= now),
+                col(Outbox.next_attempt_at) <= _NOW,
+                or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= _NOW),
             )
             .order_by(col(Outbox.priority), col(Outbox.next_attempt_at), col(Outbox.id))
-            .limit(scan)
+            .limit(_SCAN)
             .cte("window")
             .prefix_with("MATERIALIZED")  # or the planner folds it back into the big join
         )
         query = query.join(window, window.c.id == candidate.id)
-    picked = await session.exec(
+    return (
         query.order_by(col(candidate.priority), col(candidate.next_attempt_at), col(candidate.id))
-        .limit(limit)
+        .limit(_LIMIT)
         .with_for_update(skip_locked=True, of=candidate)
+    )
+
+
+@functools.cache
+def _claim_sqlite_statement():  # type: ignore[no-untyped-def]
+    """SQLite: one conditional UPDATE picks and leases (one writer at a time)."""
+    candidate = aliased(Outbox)
+    pick = (
+        select(candidate.id)
+        .where(_claimable(candidate, _NOW))
+        .order_by(col(candidate.priority), col(candidate.next_attempt_at), col(candidate.id))
+        .limit(_LIMIT)
+    )
+    return (
+        update(Outbox)
+        .where(
+            col(Outbox.id).in_(pick),
+            col(Outbox.status) == PENDING,
+            or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= _NOW),
+        )
+        .values(leased_until=bindparam("until"), leased_by=bindparam("token"))
+        .returning(Outbox.id)
+    )
+
+
+@functools.cache
+def _lease_statement():  # type: ignore[no-untyped-def]
+    return (
+        update(Outbox)
+        .where(col(Outbox.id).in_(bindparam("ids", expanding=True)))
+        .values(leased_until=bindparam("until"), leased_by=bindparam("token"))
+    )
+
+
+@functools.cache
+def _claimed_statement():  # type: ignore[no-untyped-def]
+    return (
+        select(Outbox)
+        .where(
+            col(Outbox.id).in_(bindparam("ids", expanding=True)),
+            col(Outbox.leased_by) == bindparam("token"),
+        )
+        .order_by(col(Outbox.id))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _pick_postgres(
+    session: AsyncSession, now: datetime, limit: int, *, scan: int | None
+) -> list[int]:
+    picked = await session.exec(
+        _pick_statement(scan is not None),
+        params={"now": now, "limit": limit, "scan": scan or limit},
     )
     return [i for i in picked.all() if i is not None]
 
@@ -117,37 +178,17 @@ async def claim_due(
         if not ids:
             return []
         await session.exec(  # type: ignore[call-overload]
-            update(Outbox)
-            .where(col(Outbox.id).in_(ids))
-            .values(leased_until=until, leased_by=token)
+            _lease_statement(), params={"ids": ids, "until": until, "token": token}
         )
     else:
-        candidate = aliased(Outbox)
-        pick = (
-            select(candidate.id)
-            .where(_claimable(candidate, now))
-            .order_by(col(candidate.priority), col(candidate.next_attempt_at), col(candidate.id))
-            .limit(limit)
-        )
         result = await session.exec(  # type: ignore[call-overload]
-            update(Outbox)
-            .where(
-                col(Outbox.id).in_(pick),
-                col(Outbox.status) == PENDING,
-                or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= now),
-            )
-            .values(leased_until=until, leased_by=token)
-            .returning(Outbox.id)
+            _claim_sqlite_statement(),
+            params={"now": now, "limit": limit, "until": until, "token": token},
         )
         ids = [r[0] for r in result.all()]
         if not ids:
             return []
-    rows = await session.exec(
-        select(Outbox)
-        .where(col(Outbox.id).in_(ids), col(Outbox.leased_by) == token)
-        .order_by(col(Outbox.id))
-        .execution_options(populate_existing=True)
-    )
+    rows = await session.exec(_claimed_statement(), params={"ids": ids, "token": token})
     return list(rows.all())
 
 

@@ -23,23 +23,13 @@ from bot.clock import ManualClock
 from bot.config import Settings, normalise_database_url
 from bot.devtools.harness import BotHarness
 from storage.db import Database
+from storage.rebuild import rebuild
 
 POSTGRES_URL = os.environ.get("MCH_TEST_DATABASE_URL")
 
 
 def backend() -> str:
     return "postgresql" if POSTGRES_URL else "sqlite"
-
-
-async def _reset_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-    db = Database(url)
-    await db.upgrade()
-    await db.dispose()
 
 
 async def _truncate_postgres(url: str) -> None:
@@ -62,17 +52,10 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per run: a template SQLite file, or the PostgreSQL test database."""
     if POSTGRES_URL:
         url = normalise_database_url(POSTGRES_URL)
-        asyncio.run(_reset_postgres(url))
+        asyncio.run(rebuild(url))
         return url
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    url = f"sqlite+aiosqlite:///{path}"
-
-    async def migrate() -> None:
-        db = Database(url)
-        await db.upgrade()
-        await db.dispose()
-
-    asyncio.run(migrate())
+    asyncio.run(rebuild(f"sqlite+aiosqlite:///{path}"))
     return str(path)
 
 

@@ -4,9 +4,12 @@ edited to a final report, cancel, /broadcasts with its CSV."""
 from __future__ import annotations
 
 import pytest
+from sqlmodel import col, select
 
+from bot.broadcasts.export import ACTION
 from bot.config import Settings
 from bot.devtools.harness import BotHarness
+from storage.models import AuditEntry
 from tests import factories
 from tests.alert_helpers import drain
 
@@ -25,6 +28,7 @@ def settings(database_url: str) -> Settings:
         DATABASE_URL=database_url,
         ADMIN_IDS=f"{ADMIN},{SECOND}",
         BROADCAST_SECOND_ADMIN_ABOVE=3,
+        FOLLOWUP_ENABLED="false",  # as conftest: no scheduled stage messages in the way
     )
 
 
@@ -83,6 +87,13 @@ async def test_an_admin_counts_tests_and_a_second_admin_confirms_a_large_broadca
     assert "4 sent" in listing.text
     csv_reply = await admin.send("/broadcasts 1")
     assert any(c.method == "sendDocument" for c in csv_reply.messages)
+    async with harness.runtime.db.session() as session:
+        audited = (
+            await session.exec(select(AuditEntry).where(col(AuditEntry.action) == ACTION))
+        ).all()
+    assert [(a.actor_id, a.detail["broadcast_id"], a.detail["via"]) for a in audited] == [
+        (ADMIN, 1, "chat")
+    ]
 
 
 async def test_a_small_broadcast_goes_at_once_and_can_be_cancelled_or_discarded(

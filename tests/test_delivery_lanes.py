@@ -80,7 +80,7 @@ async def test_the_per_chat_gap_holds_where_messages_arrive_when_answers_are_slo
 async def test_a_message_that_keeps_failing_is_given_up_with_retry_limit(
     settings: Settings, db: Database
 ) -> None:
-    from bot.delivery import worker as worker_module
+    from bot.delivery import policy as worker_module
 
     async with sending(settings) as (runtime, fake, [worker]):
         fake.fail("sendMessage", chat_id=88, times=1000, status=500)

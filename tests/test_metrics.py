@@ -23,6 +23,7 @@ from bot.observability.endpoints import start_metrics_server, worker_alive
 from bot.observability.logging import PrivacyFilter, user_hash
 from bot.runtime import Runtime
 from storage.db import Database
+from storage.models import FollowupItem
 from tests import factories
 from tests.alert_helpers import raise_alert
 
@@ -175,3 +176,24 @@ def test_handling_an_update_binds_its_log_fields_then_counts_and_times_it() -> N
     assert (record.update_id, record.flow) == (41, None)  # type: ignore[attr-defined]
     assert record.user == user_hash(5550001234)  # type: ignore[attr-defined]
     assert (count(*ok) - before[0], count(*failed) - before[1]) == (1, 1)
+
+
+async def test_scheduler_lag_is_how_late_the_most_overdue_follow_up_step_is(
+    server: Server, clock: ManualClock
+) -> None:
+    db = server.runtime.db
+    await factories.community(db, "C001")
+    await factories.mother(db, 301)
+    assert (await server.figures())[("mch_scheduler_lag_seconds", ())] == 0
+    now = clock.now()
+    async with db.session() as session:
+        session.add(
+            FollowupItem(
+                user_id=301, key="checkin:w20", event="week", action="checkin", ref="t1",
+                token="abc", sent_at=now, expires_at=now + timedelta(days=2),
+                next_step_at=now + timedelta(minutes=5),
+            )
+        )  # fmt: skip
+    assert (await server.figures())[("mch_scheduler_lag_seconds", ())] == 0  # not due yet
+    clock.advance(minutes=25)
+    assert (await server.figures())[("mch_scheduler_lag_seconds", ())] == 20 * 60

@@ -15,7 +15,8 @@ from bot.config import Settings
 from bot.devtools.harness import BotHarness
 from bot.dialogs import DialogState
 from bot.i18n import Catalogs
-from bot.personal_data import COLUMNS, ERASED_ID, ERASED_ROW, MENTIONS, OWN_ROWS
+from bot.personal_columns import COLUMNS, ERASED_ID, ERASED_ROW
+from bot.personal_data import MENTIONS, OWN_ROWS
 from bot.runtime import Runtime
 from storage.db import Database
 from storage.models import Alert, FollowupItem, FollowupTask, Outbox, Report, User

@@ -5,6 +5,11 @@ so every worker's progress counts and a restart loses none. The progress job
 runs with the delivery worker's passes: it edits the admin's message through
 the outbox (normal lane, never behind the broadcast it reports on), every few
 seconds while the broadcast runs, then once with the final report.
+
+Edits are chained so the message never goes back to an older state: each new
+edit waits for the one before it (`after_id`), and an earlier edit still
+waiting to be sent (not in flight) is superseded, settled as skipped, so a
+retried edit can never overwrite a newer one and stale edits do not pile up.
 """
 
 from __future__ import annotations
@@ -15,15 +20,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import Translator, negotiate_locale
 from bot.outbox import enqueue
 from bot.runtime import Runtime
 from storage import broadcasts as queries
 from storage import outbox as store
-from storage.models import Broadcast, User
+from storage.models import Broadcast, Outbox, User
 
 DONE = "done"
+KIND = "progress_edit"
 EDIT_EVERY = 5.0  # seconds between two edits of the admin's progress message
 BAR_WIDTH = 20
 
@@ -155,6 +162,24 @@ def progress_job(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     return job
 
 
+async def _last_edit(
+    session: AsyncSession, broadcast_id: int | None, newest: int | None
+) -> Outbox | None:
+    """The progress edit queued before `newest` for this broadcast, if any."""
+    rows = await session.exec(
+        select(Outbox)
+        .where(
+            col(Outbox.kind) == KIND,
+            col(Outbox.dedupe_key).startswith(f"bprogress:{broadcast_id}:", autoescape=True),
+            col(Outbox.id) != newest,
+        )
+        .order_by(col(Outbox.id).desc())
+        .limit(1)
+    )
+    found: Outbox | None = rows.first()
+    return found
+
+
 async def _edit(runtime: Runtime, broadcast: Broadcast, progress: Progress, final: bool) -> None:
     assert broadcast.progress_chat_id is not None and broadcast.progress_message_id is not None
     now = runtime.clock.now()
@@ -173,10 +198,19 @@ async def _edit(runtime: Runtime, broadcast: Broadcast, progress: Progress, fina
                 f"bprogress:{broadcast.id}:{progress.sent}:{progress.failed}:"
                 f"{progress.blocked}:{progress.pending}:{final}"
             ),
-            kind="progress_edit",
+            kind=KIND,
             now=now,
         )
         if row is not None:
+            await session.flush()  # the new edit's id, to find the one before it
+            previous = await _last_edit(session, broadcast.id, row.id)
+            if previous is not None and previous.status == store.PENDING:
+                row.after_id = previous.id
+                if not store.in_flight(previous, now):
+                    assert previous.id is not None
+                    await store.mark_final(
+                        session, previous.id, store.SKIPPED, error="superseded", tries=0
+                    )
             row.payload = {
                 **row.payload,
                 "method": "editMessageText",

@@ -25,6 +25,7 @@ class Claimed:
     token: str
     deadline: float  # loop time after which the lease is too short to start a send
     tries: int = 0
+    checked: float = 0.0  # loop time the claim filters last passed it
 
 
 class Backlog:
@@ -95,6 +96,10 @@ class Backlog:
     def rows(self) -> list[Outbox]:
         """Every row still waiting (not in flight)."""
         return [item.row for queue in self._chats.values() for item in queue]
+
+    def checked_before(self, moment: float) -> list[Claimed]:
+        """The waiting items the claim filters last passed before `moment`."""
+        return [item for queue in self._chats.values() for item in queue if item.checked < moment]
 
     def discard(self, row_ids: set[int | None]) -> None:
         """Take out rows that must not be sent after all (settled or held elsewhere)."""

@@ -12,6 +12,7 @@ mean the same by 429, 403, 400 and 5xx.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -30,6 +31,12 @@ from telegram.error import (
 
 from bot.delivery.calls import METHODS, BadPayload, Outcome, Result, classify, reply_markup
 
+_JSON = {"Content-Type": "application/json"}
+
+
+def _dumps(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
 
 class Wire:
     """Sends outbox payloads for one bot; open in the loop that uses it, close after."""
@@ -41,6 +48,7 @@ class Wire:
         self.connections = connections
         self.timeout = timeout or 10.0
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -97,14 +105,23 @@ class Wire:
         except BadPayload as error:
             return classify(error)
         try:
-            limit = aiohttp.ClientTimeout(total=timeout or self.timeout)
-            post = self._client().post(f"{self.url}/{method}", json=body, timeout=limit)
+            # The body goes as ready bytes and the answer is read as bytes: aiohttp's JSON
+            # payload and reader cost a tenth of a millisecond a message more.
+            limit = self._timeouts.get(timeout or self.timeout)
+            if limit is None:
+                limit = self._timeouts[timeout or self.timeout] = aiohttp.ClientTimeout(
+                    total=timeout or self.timeout
+                )
+            post = self._client().post(
+                f"{self.url}/{method}", data=_dumps(body), headers=_JSON, timeout=limit
+            )
             async with post as response:
                 status = response.status
-                try:
-                    answer = await response.json(content_type=None)
-                except (ValueError, aiohttp.ContentTypeError):
-                    answer = None
+                raw = await response.read()
+            try:
+                answer = json.loads(raw)
+            except ValueError:
+                answer = None
         except TimeoutError:
             return classify(TimedOut())
         except aiohttp.ClientError as error:

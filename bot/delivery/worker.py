@@ -23,24 +23,23 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import math
 import os
-import random
 import secrets
 import socket
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 
-from bot.delivery import wakeup
 from bot.delivery.backlog import Backlog, Claimed
 from bot.delivery.calls import Outcome, Result
+from bot.delivery.edits import edit_target
 from bot.delivery.limiter import RateLimiter
+from bot.delivery.policy import RETRY_LIMIT, backoff, default_concurrency
 from bot.delivery.records import Records
+from bot.delivery.wakeup import on_queue
 from bot.delivery.wire import Wire
 from bot.observability import metrics
 from bot.runtime import Runtime
@@ -52,32 +51,12 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]
 Filter = Callable[[AsyncSession, list[Outbox], datetime], Awaitable[list[Outbox]]]
 
-BACKOFF_FIRST = 2.0  # seconds before the first retry after a network error or 5xx
-BACKOFF_MAX = 300.0
 # Share of the lease a claim may spend sending; the rest is margin for the last call.
 LEASE_SHARE = 0.8
-# Attempts after which a row failing with network errors or 5xx is given up, recorded
-# as failed with the reason "retry limit" (RapidPro's term) instead of retried forever.
-RETRY_LIMIT = 10
-MAX_CONCURRENCY = 100
 # After a claim found less than it asked for, the next waits this long (unless woken).
 SHORT_CLAIM_PAUSE = 0.1
 # How often claimed rows still waiting are run through the filters again (a cancel).
 RECHECK_EVERY = 0.5
-
-
-def backoff(attempts: int) -> float:
-    """2, 4, 8, ... seconds, capped at 5 minutes, with jitter so workers do not march
-    in step after an outage."""
-    base = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts))
-    return base * random.uniform(0.8, 1.0)
-
-
-def default_concurrency(rate: float) -> int:
-    """Sends in flight: enough for the rate at a quarter-second round trip (a loaded
-    machine, a slow network), at least 16, at most 100. It is also the most messages a
-    kill -9 can repeat (docs/exactly-once.md)."""
-    return min(MAX_CONCURRENCY, max(16, math.ceil(rate * 0.25)))
 
 
 class DeliveryWorker:
@@ -87,7 +66,7 @@ class DeliveryWorker:
         bot: Bot,
         *,
         lease: timedelta = timedelta(seconds=30),
-        batch_size: int = 100,
+        batch_size: int | None = None,
         concurrency: int | None = None,
         poll_interval: float = 1.0,
         send_timeout: float | None = None,
@@ -97,7 +76,9 @@ class DeliveryWorker:
         self.runtime = runtime
         self.bot = bot
         self.lease = lease
-        self.batch_size = batch_size
+        # Rows per claim: a quarter second of sends, at least 100. Each claim costs a few
+        # statements whatever its size, and at 1,000/s claims of 100 came ten times a second.
+        self.batch_size = batch_size or max(100, int(settings.send_rate_per_second / 4))
         self.concurrency = concurrency or default_concurrency(settings.send_rate_per_second)
         self.poll_interval = poll_interval
         self.send_timeout = send_timeout
@@ -145,7 +126,7 @@ class DeliveryWorker:
                     await store.release_all(session, "")
             except Exception:
                 log.warning("could not take over old leases; they expire on their own")
-        self._unsubscribe = wakeup.on_queue(self.runtime.db.engine.sync_engine, self.notify)
+        self._unsubscribe = on_queue(self.runtime.db.engine.sync_engine, self.notify)
         self._task = asyncio.create_task(self._loop(), name=f"delivery {self.id}")
 
     async def stop(self) -> None:
@@ -316,19 +297,28 @@ class DeliveryWorker:
             found = len(rows)
             for keep in self.filters:
                 rows = await keep(session, rows, now)
-        deadline = asyncio.get_running_loop().time() + self.lease.total_seconds() * LEASE_SHARE
-        backlog.add([Claimed(row, token, deadline) for row in rows])
+        claimed_at = asyncio.get_running_loop().time()
+        deadline = claimed_at + self.lease.total_seconds() * LEASE_SHARE
+        backlog.add([Claimed(row, token, deadline, checked=claimed_at) for row in rows])
         return found
 
     async def _recheck(self, backlog: Backlog) -> None:
-        """Run the claim filters again over what waits, so a cancel (or a conversation
-        begun since the claim) stops rows already claimed, not only later claims."""
-        rows = backlog.rows()
+        """Run the claim filters again over what has waited since they last passed it, so
+        a cancel (or a conversation begun since the claim) stops rows already claimed, not
+        only later claims. Rows claimed within the last RECHECK_EVERY were just checked."""
+        now = asyncio.get_running_loop().time()
+        items = backlog.checked_before(now - RECHECK_EVERY)
+        if not items:
+            return
+        rows = [item.row for item in items]
         async with self.runtime.db.session() as session:
             kept = rows
             for keep in self.filters:
                 kept = await keep(session, kept, self.runtime.clock.now())
-        backlog.discard({r.id for r in rows} - {r.id for r in kept})
+        still = {id(row) for row in kept}
+        for item in items:
+            item.checked = now
+        backlog.discard({r.id for r in rows if id(r) not in still})
 
     async def _run_jobs(self) -> None:
         for job in self.jobs:
@@ -343,7 +333,7 @@ class DeliveryWorker:
         loop = asyncio.get_running_loop()
         again: Claimed | None = None
         try:
-            message_id, skip = await self._target_message(row)
+            message_id, skip = await edit_target(self.runtime, row)
             if skip:
                 metrics.observe_send("skipped")
                 await self.records.settle(row, Result(Outcome.SKIPPED, error=skip), tries=0)
@@ -396,19 +386,6 @@ class DeliveryWorker:
         for token, ids in by_token.items():
             await self.records.release(ids, token)
 
-    async def _target_message(self, row: Outbox) -> tuple[int | None, str | None]:
-        """For an edit: the message id to edit, or why the edit cannot happen."""
-        payload: dict[str, Any] = row.payload
-        if payload.get("method") != "editMessageText" or payload.get("message_id"):
-            return payload.get("message_id"), None
-        original_id = payload.get("edit_of")
-        if not isinstance(original_id, int):
-            return None, "edit names no message"
-        async with self.runtime.db.session() as session:
-            original = await store.get_row(session, original_id)
-        if original is None or original.status != store.SENT or original.message_id is None:
-            return None, "the message to edit was never delivered"
-        return original.message_id, None
 
 def _finished(task: asyncio.Task[None], tasks: set[asyncio.Task[None]]) -> None:
     tasks.discard(task)

@@ -9,13 +9,11 @@ bc:confirm on the request sent to the other admins.
 from __future__ import annotations
 
 import html
-import io
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.access import is_admin
-from bot.broadcast_cli import outcome_rows, write_csv
-from bot.broadcasts import compose, progress, service
+from bot.broadcasts import compose, export, progress, service
 from bot.broadcasts.segments import text_for
 from bot.context import BotContext
 from bot.i18n import negotiate_locale
@@ -234,12 +232,10 @@ async def broadcasts_command(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
     args = context.args or []
     if args and args[0].isdigit():
-        async with runtime.db.session() as session:
-            rows = await queries.outcomes(session, int(args[0]))
-        out = io.StringIO()
-        write_csv(out, outcome_rows(rows))
+        assert update.effective_user is not None
+        table = await export.export(runtime, int(args[0]), update.effective_user.id, "chat")
         await message.reply_document(
-            InputFile(out.getvalue().encode(), filename=f"broadcast-{args[0]}.csv"),
+            InputFile(table.encode(), filename=f"broadcast-{args[0]}.csv"),
             caption=_("Per-recipient outcomes of broadcast #{id}.").format(id=args[0]),
         )
         return

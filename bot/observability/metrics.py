@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from storage import outbox as store
-from storage.models import Alert, Outbox
+from storage.models import Alert, FollowupItem, Outbox
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -77,6 +77,11 @@ OPEN_ALERTS = Gauge(
     "mch_open_alerts",
     "Alerts nobody has acknowledged, by level and age band.",
     ["level", "age"],
+    registry=REGISTRY,
+)
+SCHEDULER_LAG = Gauge(
+    "mch_scheduler_lag_seconds",
+    "How late the most overdue scheduled follow-up step is (0 when none is overdue).",
     registry=REGISTRY,
 )
 SEND_OUTCOMES = ("sent", "retried", "429", "blocked", "failed", "skipped")
@@ -159,12 +164,25 @@ async def refresh_from_database(runtime: Any) -> None:
         open_alerts = await session.exec(
             select(Alert.level, Alert.created_at).where(col(Alert.status) == "open")
         )
+        # The follow-up ladder's next step is due at next_step_at; the runner scans every few
+        # minutes, so a lag well past that interval means scheduled work is not being done.
+        overdue = await session.exec(
+            select(func.min(FollowupItem.next_step_at)).where(
+                col(FollowupItem.next_step_at).is_not(None), col(FollowupItem.next_step_at) <= now
+            )
+        )
         depth_rows, oldest_at, alert_rows = depth.all(), oldest.first(), open_alerts.all()
+        lagging_since = overdue.first()
     OUTBOX_DEPTH.clear()
     for kind, count in depth_rows:
         OUTBOX_DEPTH.labels(kind).set(count)
     OLDEST_UNSENT_EMERGENCY.set(
         max(0.0, (now - oldest_at).total_seconds()) if isinstance(oldest_at, datetime) else 0.0
+    )
+    SCHEDULER_LAG.set(
+        max(0.0, (now - lagging_since).total_seconds())
+        if isinstance(lagging_since, datetime)
+        else 0.0
     )
     OPEN_ALERTS.clear()
     for level, created_at in alert_rows:

@@ -11,7 +11,7 @@ from bot.broadcasts import service
 from bot.broadcasts.segments import Segment
 from bot.clock import Clock
 from bot.config import Settings, normalise_database_url
-from bot.delivery.worker import default_concurrency
+from bot.delivery.policy import default_concurrency
 from bot.devtools import population
 from bot.devtools.fake_limits import arrivals_of_calls, pacing
 from bot.i18n import Catalogs

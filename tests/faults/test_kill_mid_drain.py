@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import normalise_database_url
-from bot.delivery.worker import default_concurrency
+from bot.delivery.policy import default_concurrency
 from storage.db import Database
 from storage.models import Outbox
 from tests.faults.world import BotProcess, FakeApi, delivered, duplicates, fault_database, figures
