@@ -22,13 +22,15 @@ class DialogState:
     flow: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    # When it was last saved (None until it is): the engine's expiry reads it.
+    updated_at: datetime | None = field(default=None, compare=False)
 
 
 async def load(session: AsyncSession, user_id: int) -> DialogState | None:
     row = await session.get(Dialog, user_id)
     if row is None:
         return None
-    return DialogState(row.flow, row.step, dict(row.data))
+    return DialogState(row.flow, row.step, dict(row.data), row.updated_at)
 
 
 async def save(session: AsyncSession, user_id: int, state: DialogState, now: datetime) -> None:
@@ -36,6 +38,7 @@ async def save(session: AsyncSession, user_id: int, state: DialogState, now: dat
     if row is None:
         row = Dialog(user_id=user_id, flow=state.flow, step=state.step)
     row.flow, row.step, row.data, row.updated_at = state.flow, state.step, dict(state.data), now
+    state.updated_at = now
     session.add(row)
 
 

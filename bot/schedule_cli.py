@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 
 from bot.cli_locale import cli_translator
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.followup_plan import preview
 from bot.followup import facts, runner
@@ -19,7 +20,6 @@ from storage.db import Database
 
 
 async def _preview(settings: Settings, user_id: int, days: int) -> list[str]:
-    from bot.clock import Clock
 
     db = Database(settings.database_url)
     try:

@@ -418,7 +418,7 @@ async def test_a_forged_or_stale_button_changes_nothing(harness: BotHarness, db:
     mom = harness.user(MOM, language_code="en")
     await mom.send("/report")
     before = await state_of(harness, MOM)
-    forged = await mom.press("", data="rp:000000:p_sym:bleeding")
+    forged = await mom.press("", data="dl:000000:p_sym:bleeding")
     assert forged.answer_text == "This question has already been answered."
     assert forged.messages == []
     assert await state_of(harness, MOM) == before

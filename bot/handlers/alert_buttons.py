@@ -16,6 +16,7 @@ from telegram import Update
 from bot import alert_actions, escalation
 from bot.alert_actions import Outcome
 from bot.context import BotContext
+from bot.features import Feature, prefix_pattern
 from bot.handlers import staff_tools
 from storage.models import Staff
 
@@ -113,3 +114,6 @@ def _time(moment: datetime | None, context: BotContext) -> str:
     if moment is None:
         return ""
     return moment.astimezone(context.runtime.settings.zone).strftime("%H:%M")
+
+
+FEATURE = Feature("alert_buttons", callbacks=((prefix_pattern(PREFIX), on_callback),))

@@ -13,6 +13,7 @@ from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat
 from bot.domain.small_talk import SmallTalk, small_talk
+from bot.features import Claim, Feature
 from bot.handlers.guide import topics_button
 from bot.keyboards import LANGUAGE_CALLBACK, language_keyboard, main_menu
 from storage.users import set_locale
@@ -184,3 +185,14 @@ async def unknown_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is not None:
         await query.answer(context.tr.gettext("This button is no longer valid."))
+
+
+FEATURE = Feature(
+    "basic",
+    commands=(("help", show_help), ("language", choose_language)),
+    callbacks=((f"^{LANGUAGE_CALLBACK}", language_chosen),),
+    claims=(
+        Claim(media_hint, rank=100),  # a voice note or photo outside a dialog: ask for words
+        Claim(small_talk_answer, rank=110),  # only a whole-message "hi": shadows no question
+    ),
+)

@@ -18,6 +18,7 @@ from bot.broadcast_cli import outcome_rows, write_csv
 from bot.broadcasts import compose, progress, service
 from bot.broadcasts.segments import text_for
 from bot.context import BotContext
+from bot.features import Feature, prefix_pattern
 from bot.i18n import negotiate_locale
 from bot.outbox import enqueue
 from storage import broadcasts as queries
@@ -254,3 +255,10 @@ async def broadcasts_command(update: Update, context: BotContext) -> None:
         state = await progress.progress_of(runtime, broadcast.id)
         lines.append(f"{broadcast.status} · " + progress.render(state, context.tr, final=True))
     await message.reply_text("\n".join(lines) + "\n\n" + _("/broadcasts ID: its CSV."))
+
+
+FEATURE = Feature(
+    "broadcast",
+    commands=(("broadcast", broadcast_command), ("broadcasts", broadcasts_command)),
+    callbacks=((prefix_pattern(PREFIX), on_callback),),
+)

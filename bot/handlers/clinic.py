@@ -32,8 +32,9 @@ from bot.conversation.chat import send_to_chat as _send
 from bot.dialogs import DialogState
 from bot.domain.clinics import RankedPlace
 from bot.domain.intents import read_signals
+from bot.features import Claim, Feature, prefix_pattern
 from bot.handlers.clinic_text import PREGNANT_EMERGENCY, render_answer
-from bot.keyboards import main_menu
+from bot.keyboards import MENU_CLINIC, main_menu
 
 log = logging.getLogger(__name__)
 
@@ -220,28 +221,25 @@ async def location_without_dialog(update: Update, context: BotContext) -> bool:
     return True
 
 
-async def on_flow_message(update: Update, context: BotContext, state: DialogState) -> None:
-    """A message while the clinic question is open (router FLOWS)."""
+async def on_flow_message(update: Update, context: BotContext, state: DialogState) -> bool:
+    """A message while the clinic question is open (a router dialog); False: not an answer."""
     message = update.effective_message
     assert message is not None
     mode = str(state.data.get("mode", FEVER))
     if message.location is not None:
         await _finish_dialog(context)
         await _answer_location(update, context, mode)
-        return
+        return True
     directory = await clinics.load_directory(context.runtime.db)
     names = await clinics.district_names(context.runtime.db)
     district = clinics.district_named(directory, message.text or "", names)
     await _finish_dialog(context)
     if district is not None:
         await _answer_district(update, context, directory, district, mode)
-        return
-    # Anything else (a menu button, another question) was not an answer: let the router
-    # handle it as if the question had never been asked. Imported here because the
-    # router imports this module to register it.
-    from bot.handlers import router
-
-    await router.on_message(update, context)
+        return True
+    # Anything else (another question) was not an answer: the router handles it as if
+    # the question had never been asked.
+    return False
 
 
 async def _finish_dialog(context: BotContext) -> None:
@@ -356,3 +354,13 @@ async def _answer(
 
 
 # --- rendering -----------------------------------------------------------------------------
+
+
+FEATURE = Feature(
+    "clinic",
+    commands=(("clinic", clinic_command),),
+    callbacks=((prefix_pattern(PREFIX), on_callback),),
+    dialogs=((FLOW, on_flow_message),),
+    menu=((MENU_CLINIC, clinic_command),),
+    claims=(Claim(fever_text, rank=210), Claim(location_without_dialog, rank=220)),
+)

@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import ledger
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as send
+from bot.features import Feature, prefix_pattern
 from bot.followup.tasks import OUTCOME_LABELS, OUTCOMES, close_task
 from bot.i18n import Translator
 from storage.models import FollowupTask
@@ -96,3 +97,6 @@ async def on_callback(update: Update, context: BotContext) -> None:
             id=closed.id, outcome=_(OUTCOME_LABELS[outcome])
         ),
     )
+
+
+FEATURE = Feature("followup_tasks", callbacks=((prefix_pattern(PREFIX), on_callback),))

@@ -32,7 +32,9 @@ from bot.context import BotContext
 from bot.conversation.chat import chat_id_of, send_to_chat
 from bot.education import Source, Topic
 from bot.education.telegram_html import MAX_MESSAGE_LENGTH, message_length
+from bot.features import Claim, Feature, prefix_pattern
 from bot.i18n import N_, Translator, format_day
+from bot.keyboards import MENU_GUIDE
 
 PREFIX = "g"
 MENU_CALLBACK = f"{PREFIX}:m"
@@ -267,3 +269,14 @@ async def _stage_guidance(
         return
     await query.answer()
     await _send_parts(context, chat_id_of(update), parts, _back(tr, audience))
+
+
+FEATURE = Feature(
+    "guide",
+    commands=(("guide", show_menu),),
+    callbacks=((prefix_pattern(PREFIX), on_callback),),
+    menu=((MENU_GUIDE, show_menu),),
+    # Last of all: topic keywords are broad (fever, massage), so every other claim on a
+    # message comes first and the topics answer only what nobody else claimed.
+    claims=(Claim(answer_question, rank=900),),
+)

@@ -15,6 +15,7 @@ from bot import looked_after
 from bot.access import active_staff
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat
+from bot.features import Feature, prefix_pattern
 from bot.i18n import Translator
 from storage.models import Staff
 
@@ -87,3 +88,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
         markup = _keyboard(staff, context.tr)
     await query.answer(_("Saved."))
     await query.edit_message_text(text, reply_markup=markup)
+
+
+FEATURE = Feature(
+    "introduce",
+    commands=(("introduce", introduce_command),),
+    callbacks=((prefix_pattern(PREFIX), on_callback),),
+)

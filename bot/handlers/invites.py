@@ -10,6 +10,7 @@ from telegram import Update
 from bot.access import is_admin
 from bot.communities import community_name
 from bot.context import BotContext
+from bot.features import Feature
 from bot.i18n import format_day
 from bot.invites import InviteError, create_invite, invite_link, redeem_invite
 from storage.models import AuditEntry
@@ -113,3 +114,6 @@ async def invite(update: Update, context: BotContext) -> None:
             link=html.escape(invite_link(context.bot.username, created.token)),
         )
     )
+
+
+FEATURE = Feature("invites", commands=(("invite", invite),))

@@ -14,14 +14,15 @@ from bot import dialogs, personal_data, profiles
 from bot.communities import community_name
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as _reply
-from bot.dialogs import DialogState
+from bot.conversation.engine import enter, new_dialog
 from bot.domain.children import child_age
 from bot.domain.gestation import gestational_age
 from bot.domain.onboarding import Section
+from bot.features import Claim, Feature, prefix_pattern
 from bot.handlers import onboarding_children, onboarding_pregnancy
-from bot.handlers.steps import FIRST_STEP, FLOW, go, start_section
+from bot.handlers.steps import FLOW, go, start_section
 from bot.i18n import format_day
-from bot.keyboards import language_keyboard, main_menu
+from bot.keyboards import MENU_PROFILE, language_keyboard, main_menu
 from storage.models import Community
 
 PREFIX = "me"
@@ -131,15 +132,15 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await start_section(update, context, sections[action], editing=True)
     elif action == "pregnant":
         # A new pregnancy: her dates, then the colour from her new booklet.
-        state = DialogState(FLOW, "", {"editing": True, "ask_colour": True})
-        await go(update, context, state, FIRST_STEP[Section.PREGNANCY])
+        state = new_dialog(FLOW, {"editing": True, "ask_colour": True})
+        await enter(update, context, state, Section.PREGNANCY)
     elif action == "colour":
-        await go(update, context, DialogState(FLOW, "", {"editing": True}), "colour")
+        await go(update, context, new_dialog(FLOW, {"editing": True}), "colour")
     elif action.startswith("ch:") and action[3:].isdigit():
         await _child_menu(update, context, int(action[3:]))
     elif action.startswith(("chb:", "chn:")) and action[4:].isdigit():
         step = onboarding_children.BIRTH if action.startswith("chb:") else onboarding_children.NAME
-        state = DialogState(FLOW, "", {"editing": True, "child_id": int(action[4:])})
+        state = new_dialog(FLOW, {"editing": True, "child_id": int(action[4:])})
         await go(update, context, state, step)
     elif action == "language":
         await _reply(
@@ -327,3 +328,19 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 # The check-in's "has the baby arrived?" answers through the same path as /me.
 pregnancy_ended = _pregnancy_ended
+
+
+FEATURE = Feature(
+    "profile",
+    # /stop and /cancel must work whatever else is going on.
+    commands=(
+        ("stop", stop_command),
+        ("cancel", cancel),
+        ("me", show_profile),
+        ("mydata", my_data),
+        ("delete", delete_request),
+    ),
+    callbacks=((prefix_pattern(PREFIX), on_callback),),
+    menu=((MENU_PROFILE, show_profile),),
+    claims=(Claim(stop_words, rank=0, before_dialogs=True),),
+)

@@ -19,6 +19,7 @@ from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as _send
 from bot.dialogs import DialogState
 from bot.domain.triage import Level
+from bot.features import Claim, Feature, prefix_pattern
 from bot.followup import tasks as followup_tasks
 from bot.handlers.followup_tasks import close_button, task_lines
 from bot.i18n import Translator
@@ -388,3 +389,18 @@ async def note_in_progress(update: Update, context: BotContext) -> bool:
         return False
     await on_note_message(update, context, state)
     return True
+
+
+FEATURE = Feature(
+    "staff_tools",
+    commands=(
+        ("ledger", show_ledger),
+        ("due", show_due),
+        ("export", export_ledger),
+        ("note", note_command),
+    ),
+    callbacks=((prefix_pattern(PREFIX), on_callback),),
+    # A staff note describes someone else ("bleeding, sent to hospital"): it must be
+    # stored as written, not answered as the writer's own danger sign.
+    claims=(Claim(note_in_progress, rank=10, before_dialogs=True),),
+)
