@@ -57,6 +57,7 @@ def build_application(
     *,
     application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
     polling: bool = True,
+    features: tuple[Feature, ...] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     settings = runtime.settings
     outage = OutageAnswers(
@@ -85,7 +86,7 @@ def build_application(
     processor.application = application
     application.bot_data["runtime"] = runtime
     application.bot_data[OUTAGE_KEY] = outage
-    register_handlers(application)
+    register_handlers(application, FEATURES if features is None else features)
     return application
 
 
