@@ -11,7 +11,8 @@ What every flow gets from here, without writing it again:
   press on an older question, an older dialog or forged data is answered and changes
   nothing;
 - an expiry (``settings.dialog_expiry``, RapidPro's flow expiry): a dialog left longer
-  says so and offers to start again, keeping what was confirmed;
+  says so (once) and offers to start again, keeping what was confirmed; the message that
+  found it expired is answered as free text, never as a days-old answer;
 - conditional steps (``Step.when``) and a typed-text / button / keyboard choice per step;
 - /cancel and the main menu stay reachable (the router checks both before the flow).
 
@@ -44,7 +45,8 @@ EXPIRED = "expired"  # state.data key set once the person has been told it expir
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Ask = Callable[[Update, BotContext, DialogState], Awaitable[None]]
-OnText = Callable[[Update, BotContext, DialogState], Awaitable[None]]
+# A typed answer; returning False says "not an answer here": the router carries on.
+OnText = Callable[[Update, BotContext, DialogState], Awaitable[bool | None]]
 OnButton = Callable[[Update, BotContext, DialogState, str], Awaitable[None]]
 Condition = Callable[[dict[str, Any]], bool]
 Restart = Callable[[Update, BotContext, DialogState], Awaitable[None]]
@@ -245,8 +247,11 @@ async def on_message(update: Update, context: BotContext, state: DialogState) ->
     if message.location is not None and not flow.takes_locations:
         return False  # not an answer here: perhaps the clinic finder's
     if state.data.get(EXPIRED) or is_expired(context, state):
-        await _say_expired(update, context, state)
-        return True
+        # Said once; the message itself is then answered as if no dialog were open (it
+        # is not taken as an answer to a days-old question, nor left unanswered).
+        if not state.data.get(EXPIRED):
+            await _say_expired(update, context, state)
+        return False
     step = flow.step(state.step)
     if step is None:
         return False
@@ -255,8 +260,7 @@ async def on_message(update: Update, context: BotContext, state: DialogState) ->
             update, context, state, context.tr.gettext("Please choose one of the buttons below.")
         )
         return True
-    await step.on_text(update, context, state)
-    return True
+    return await step.on_text(update, context, state) is not False
 
 
 async def on_callback(update: Update, context: BotContext) -> None:

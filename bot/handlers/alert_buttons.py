@@ -17,7 +17,7 @@ from bot import alert_actions, escalation
 from bot.alert_actions import Outcome
 from bot.context import BotContext
 from bot.features import Feature, prefix_pattern
-from bot.handlers import staff_tools
+from bot.handlers import staff_notes
 from storage.models import Staff
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
     if action == "note" and outcome.code == "done":
         await query.answer()
         assert outcome.alert is not None
-        await staff_tools.start_note(update, context, outcome.alert.user_id, alert_id)
+        await staff_notes.start_note(update, context, outcome.alert.user_id, alert_id)
         return
     answer = _answer(context, action, outcome, who)
     if action in ("ack", "contacted") and outcome.code == "done" and unintroduced:

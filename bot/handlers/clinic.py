@@ -29,6 +29,7 @@ from bot.clinics import Directory, DistrictNames, Search
 from bot.context import BotContext
 from bot.conversation.chat import chat_id_of as _chat_id
 from bot.conversation.chat import send_to_chat as _send
+from bot.conversation.engine import Flow, Step, new_dialog, save
 from bot.dialogs import DialogState
 from bot.domain.clinics import RankedPlace
 from bot.domain.intents import read_signals
@@ -156,13 +157,25 @@ async def ask_where(
             await _send(update, context, intro)
         await _say_no_list(update, context)
         return
-    async with runtime.db.session() as session:
-        await dialogs.save(
-            session,
-            context.account.id,
-            DialogState(FLOW, WHERE, {"mode": mode}),
-            runtime.clock.now(),
-        )
+    state = new_dialog(FLOW, {"mode": mode})
+    state.step = WHERE
+    await save(context, state)
+    await _ask(update, context, state, intro=intro, directory=directory)
+
+
+async def _ask(
+    update: Update,
+    context: BotContext,
+    state: DialogState,
+    *,
+    intro: str | None = None,
+    directory: Directory | None = None,
+) -> None:
+    """The question itself (asked again by the engine after a restart)."""
+    runtime = context.runtime
+    _ = context.tr.gettext
+    mode = str(state.data.get("mode", FEVER))
+    directory = directory or await clinics.load_directory(runtime.db)
     question = _question(context, mode)
     await _send(
         update,
@@ -222,7 +235,7 @@ async def location_without_dialog(update: Update, context: BotContext) -> bool:
 
 
 async def on_flow_message(update: Update, context: BotContext, state: DialogState) -> bool:
-    """A message while the clinic question is open (a router dialog); False: not an answer."""
+    """A message while the clinic question is open; False: not an answer."""
     message = update.effective_message
     assert message is not None
     mode = str(state.data.get("mode", FEVER))
@@ -240,6 +253,10 @@ async def on_flow_message(update: Update, context: BotContext, state: DialogStat
     # Anything else (another question) was not an answer: the router handles it as if
     # the question had never been asked.
     return False
+
+
+# One question, on the engine: a shared location or a typed district answers it.
+CLINIC_QUESTION = Flow(FLOW, steps=(Step(WHERE, _ask, on_text=on_flow_message),))
 
 
 async def _finish_dialog(context: BotContext) -> None:
@@ -360,7 +377,7 @@ FEATURE = Feature(
     "clinic",
     commands=(("clinic", clinic_command),),
     callbacks=((prefix_pattern(PREFIX), on_callback),),
-    dialogs=((FLOW, on_flow_message),),
+    flows=(CLINIC_QUESTION,),
     menu=((MENU_CLINIC, clinic_command),),
     claims=(Claim(fever_text, rank=210), Claim(location_without_dialog, rank=220)),
 )
