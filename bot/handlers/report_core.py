@@ -210,8 +210,8 @@ async def ask_urgent(update: Update, context: BotContext, state: DialogState) ->
         lines.append(notified_line(context, str(state.data.get("staffed"))))
     lines.append(
         _(
-            "If you can, answer a few more questions for your health worker; or let me "
-            "show you the nearest hospital."
+            "If you can, answer a few more questions for your community health worker; or "
+            "let me show you the nearest hospital."
         )
     )
     await send(

@@ -153,7 +153,7 @@ async def ask_mood(update: Update, context: BotContext, state: DialogState) -> N
         context,
         _(
             "Would you like to answer two short questions about your mood? It is optional "
-            "and helps your health worker support you."
+            "and helps your community health worker support you."
         ),
         keyboard(
             [button(_("Yes, ask me"), state, MOOD, "yes"), button(_("Not now"), state, MOOD, "no")]

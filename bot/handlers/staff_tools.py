@@ -41,7 +41,7 @@ async def _scope(update: Update, context: BotContext) -> Scope | None:
         scope = await ledger.scope_of(session, context.account.id, runtime.settings)
     if scope is None:
         _ = context.tr.gettext
-        text = _("This is for community health staff. Ask your administrator for an invite link.")
+        text = _("This is for community health workers. Ask your administrator for an invite link.")
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=True)
         else:
