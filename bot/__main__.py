@@ -196,7 +196,9 @@ def build_parser(tr: Translator | None = None) -> argparse.ArgumentParser:
     communities_import.set_defaults(func=_communities)
     coverage_cli.add_parser(communities_sub, _settings)
 
-    staff = sub.add_parser("staff", help=_("community health workers: create one-time invite links"))
+    staff = sub.add_parser(
+        "staff", help=_("community health workers: create one-time invite links")
+    )
     staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     staff_invite = staff_sub.add_parser("invite", help=_("create a one-time staff invite link"))
     staff_invite.add_argument("--role", choices=["staff", "supervisor"], default="staff")
