@@ -72,8 +72,8 @@ def full_help(context: BotContext, *, staff: bool, admin: bool) -> str:
 async def show_help(update: Update, context: BotContext) -> None:
     assert update.effective_message
     staff, admin = await roles(context)
-    await update.effective_message.reply_text(
-        full_help(context, staff=staff, admin=admin), reply_markup=main_menu(context.tr)
+    await send_to_chat(
+        update, context, full_help(context, staff=staff, admin=admin), markup=main_menu(context.tr)
     )
     if staff or admin:
         # Their own "/" menu too, so the commands they just read are one tap away.
@@ -93,8 +93,8 @@ async def show_help(update: Update, context: BotContext) -> None:
 async def choose_language(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
     assert update.effective_message
-    await update.effective_message.reply_text(
-        _("Choose your language:"), reply_markup=language_keyboard(context.tr.locale)
+    await send_to_chat(
+        update, context, _("Choose your language:"), markup=language_keyboard(context.tr.locale)
     )
 
 
@@ -174,9 +174,11 @@ async def unknown(update: Update, context: BotContext) -> None:
     """Never leave a message unanswered: say what the bot can do, and offer the topics."""
     _ = context.tr.gettext
     assert update.effective_message
-    await update.effective_message.reply_text(
+    await send_to_chat(
+        update,
+        context,
         _("Sorry, I did not understand that.") + "\n\n" + help_text(context),
-        reply_markup=topics_button(context.tr),
+        markup=topics_button(context.tr),
     )
 
 
