@@ -7,6 +7,7 @@ import logging
 from telegram import Message, Update
 from telegram.error import TelegramError
 
+from bot import accounts
 from bot.access import active_staff, is_admin
 from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS, publish_personal_commands
 from bot.config import SUPPORTED_LOCALES
@@ -16,7 +17,6 @@ from bot.domain.small_talk import SmallTalk, small_talk
 from bot.features import Claim, Feature
 from bot.handlers.guide import topics_button
 from bot.keyboards import LANGUAGE_CALLBACK, language_keyboard, main_menu
-from storage.users import set_locale
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,7 @@ async def language_chosen(update: Update, context: BotContext) -> None:
         await query.answer()
         return
     runtime = context.runtime
-    async with runtime.db.session() as session:
-        await set_locale(session, context.account.id, locale, runtime.clock.now())
+    await accounts.save_language(runtime, context.account.id, locale)
     context.tr = runtime.catalogs.get(locale)
     _ = context.tr.gettext
     await query.answer(_("Language: English"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -18,7 +19,9 @@ from bot.conversation.chat import send_to_chat as send
 from bot.features import Feature, prefix_pattern
 from bot.followup.tasks import OUTCOME_LABELS, OUTCOMES, close_task
 from bot.i18n import Translator
-from storage.models import FollowupTask
+
+if TYPE_CHECKING:  # types only: handlers do not use storage
+    from storage.models import FollowupTask
 
 PREFIX = "ft"
 

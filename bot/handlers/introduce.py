@@ -8,6 +8,7 @@ they choose, the role is used. Buttons: `si:name`, `si:role`.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -17,7 +18,9 @@ from bot.context import BotContext
 from bot.conversation.chat import send_to_chat
 from bot.features import Feature, prefix_pattern
 from bot.i18n import Translator
-from storage.models import Staff
+
+if TYPE_CHECKING:  # types only: handlers do not use storage
+    from storage.models import Staff
 
 PREFIX = "si"
 

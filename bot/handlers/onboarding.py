@@ -6,9 +6,11 @@ modules; each exports its steps, and `FLOW` below is the whole onboarding dialog
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import Update
 
-from bot import dialogs, profiles
+from bot import accounts, dialogs, profiles
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
 from bot.conversation.engine import Flow, new_dialog
@@ -33,8 +35,9 @@ from bot.handlers.steps import (
 )
 from bot.i18n import LANGUAGE_NAMES
 from bot.keyboards import main_menu
-from storage.models import Profile
-from storage.users import set_locale
+
+if TYPE_CHECKING:  # types only: handlers do not use storage
+    from storage.models import Profile
 
 LANGUAGE, CONSENT, ROLE = "language", "consent", "role"
 
@@ -128,8 +131,7 @@ async def language_pressed(
 ) -> None:
     runtime = context.runtime
     if value in SUPPORTED_LOCALES:
-        async with runtime.db.session() as session:
-            await set_locale(session, context.account.id, value, runtime.clock.now())
+        await accounts.save_language(runtime, context.account.id, value)
         context.tr = runtime.catalogs.get(value)
     await go(update, context, state, CONSENT)
 
@@ -228,7 +230,6 @@ async def role_pressed(update: Update, context: BotContext, state: DialogState, 
         context, {"pregnant": value in ("pregnant", "both"), "parent": value in ("parent", "both")}
     )
     await advance(update, context, state, Section.ROLE)
-
 
 
 async def restart(update: Update, context: BotContext, state: DialogState) -> None:

@@ -9,6 +9,7 @@ The signs are the rules' child checklist; the age-specific thresholds (fever und
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from bot import profiles
 from bot.context import BotContext
@@ -25,7 +26,9 @@ from bot.handlers.report_steps import (
     reading_step,
 )
 from bot.i18n import N_
-from storage.models import Child
+
+if TYPE_CHECKING:  # types only: handlers do not use storage
+    from storage.models import Child
 
 SUBJECT = "child"
 TEMP, SIGNS, SPO2, BREATH, FEVER_DAYS = "c_temp", "c_sym", "c_spo2", "c_breath", "c_fdays"
