@@ -16,7 +16,7 @@ from bot.conversation.chat import send_to_chat
 from bot.domain.small_talk import SmallTalk, small_talk
 from bot.features import Claim, Feature
 from bot.handlers.guide import topics_button
-from bot.keyboards import LANGUAGE_CALLBACK, language_keyboard, main_menu
+from bot.keyboards import LanguageButton, language_keyboard, main_menu
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +100,9 @@ async def choose_language(update: Update, context: BotContext) -> None:
 
 async def language_chosen(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    locale = query.data.removeprefix(LANGUAGE_CALLBACK)
+    assert query is not None
+    pressed = LanguageButton.unpack(query.data)
+    locale = pressed.locale if pressed is not None else ""
     if locale not in SUPPORTED_LOCALES:
         await query.answer()
         return
@@ -191,7 +192,7 @@ async def unknown_button(update: Update, context: BotContext) -> None:
 FEATURE = Feature(
     "basic",
     commands=(("help", show_help), ("language", choose_language)),
-    callbacks=((f"^{LANGUAGE_CALLBACK}", language_chosen),),
+    callbacks=((LanguageButton.pattern(), language_chosen),),
     claims=(
         Claim(media_hint, rank=100),  # a voice note or photo outside a dialog: ask for words
         Claim(small_talk_answer, rank=110),  # only a whole-message "hi": shadows no question

@@ -8,6 +8,7 @@ database), also started by the "Add note" button on an alert.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -16,9 +17,10 @@ from bot import ledger
 from bot.alert_actions import add_note
 from bot.communities import community_name
 from bot.context import BotContext
+from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat as _send
 from bot.domain.triage import Level
-from bot.features import Claim, Feature, prefix_pattern
+from bot.features import Claim, Feature
 from bot.followup import tasks as followup_tasks
 from bot.handlers import staff_notes
 from bot.handlers.followup_tasks import close_button, task_lines
@@ -30,7 +32,13 @@ from bot.reports import triage_rules
 from storage.communities import all_communities
 from storage.models import Profile
 
-PREFIX = "st"
+
+@dataclass(frozen=True)
+class LedgerButton(CallbackData, prefix="st"):
+    """A ledger page ("page", number) or a note about a person ("note", their id)."""
+
+    action: str
+    value: int
 NOTE_PREVIEW = 80
 TASK_BUTTONS = 8  # close buttons under /due; the rest are closed from a later /due
 
@@ -127,15 +135,15 @@ def _ledger_keyboard(
     items: list[Entry], number: int, pages: int, tr: Translator
 ) -> InlineKeyboardMarkup:
     notes = [
-        InlineKeyboardButton(f"📝 {i}", callback_data=f"{PREFIX}:note:{e.user_id}")
+        InlineKeyboardButton(f"📝 {i}", callback_data=LedgerButton("note", e.user_id).pack())
         for i, e in enumerate(items, start=1)
     ]
     rows = [notes[i : i + 4] for i in range(0, len(notes), 4)]
     nav = []
     if number > 1:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"{PREFIX}:page:{number - 1}"))
+        nav.append(InlineKeyboardButton("◀", callback_data=LedgerButton("page", number - 1).pack()))
     if number < pages:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"{PREFIX}:page:{number + 1}"))
+        nav.append(InlineKeyboardButton("▶", callback_data=LedgerButton("page", number + 1).pack()))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
@@ -306,13 +314,13 @@ async def note_command(update: Update, context: BotContext) -> None:
 
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     _ = context.tr.gettext
-    parts = query.data.split(":")
-    action, value = [*parts, "", ""][1:3]
-    if action not in ("page", "note") or not value.isdigit():
+    pressed = LedgerButton.unpack(query.data)
+    if pressed is None or pressed.action not in ("page", "note") or pressed.value < 0:
         await query.answer(_("This button is no longer valid."))
         return
+    action, value = pressed.action, pressed.value
     scope = await _scope(update, context)
     if scope is None:
         return
@@ -333,7 +341,7 @@ FEATURE = Feature(
         ("export", export_ledger),
         ("note", note_command),
     ),
-    callbacks=((prefix_pattern(PREFIX), on_callback),),
+    callbacks=((LedgerButton.pattern(), on_callback),),
     flows=(staff_notes.NOTE,),
     # A staff note describes someone else ("bleeding, sent to hospital"): it must be
     # stored as written, not answered as the writer's own danger sign.
