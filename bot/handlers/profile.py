@@ -6,6 +6,7 @@ import functools
 import html
 import json
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -13,19 +14,26 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from bot import dialogs, personal_data, profiles
 from bot.communities import community_name
 from bot.context import BotContext
+from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat as _reply
 from bot.conversation.engine import enter, new_dialog
 from bot.domain.children import child_age
 from bot.domain.gestation import gestational_age
 from bot.domain.onboarding import Section
-from bot.features import Claim, Feature, prefix_pattern
+from bot.features import Claim, Feature
 from bot.handlers import onboarding_children, onboarding_pregnancy
 from bot.handlers.steps import FLOW, go, start_section
 from bot.i18n import format_day
 from bot.keyboards import MENU_PROFILE, language_keyboard, main_menu
 from storage.models import Community
 
-PREFIX = "me"
+
+@dataclass(frozen=True)
+class ProfileButton(CallbackData, prefix="me"):
+    """A /me button: an action ("pregnancy", "ch", "end"...) and what it is about."""
+
+    action: str
+    arg: str | None = None
 OPT_OUT_FILE = Path(__file__).resolve().parents[2] / "content" / "opt_out.toml"
 
 
@@ -37,7 +45,9 @@ def opt_out_words() -> frozenset[str]:
 
 
 def _button(label: str, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=f"{PREFIX}:{action}")
+    """`action` is "what" or "what:about" (e.g. "ch:12")."""
+    what, _sep, about = action.partition(":")
+    return InlineKeyboardButton(label, callback_data=ProfileButton(what, about or None).pack())
 
 
 async def show_profile(update: Update, context: BotContext) -> None:
@@ -109,8 +119,12 @@ async def show_profile(update: Update, context: BotContext) -> None:
 
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    action = query.data.removeprefix(f"{PREFIX}:")
+    assert query is not None
+    pressed = ProfileButton.unpack(query.data)
+    if pressed is None:
+        await query.answer(context.tr.gettext("This button is no longer valid."))
+        return
+    action = pressed.action + (f":{pressed.arg}" if pressed.arg is not None else "")
     _ = context.tr.gettext
     runtime = context.runtime
     async with runtime.db.session() as session:
@@ -340,7 +354,7 @@ FEATURE = Feature(
         ("mydata", my_data),
         ("delete", delete_request),
     ),
-    callbacks=((prefix_pattern(PREFIX), on_callback),),
+    callbacks=((ProfileButton.pattern(), on_callback),),
     menu=((MENU_PROFILE, show_profile),),
     claims=(Claim(stop_words, rank=0, before_dialogs=True),),
 )
