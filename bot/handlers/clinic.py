@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import dataclass
 
 from telegram import (
     InlineKeyboardButton,
@@ -27,20 +28,20 @@ from telegram.error import TelegramError
 from bot import clinics, dialogs, profiles
 from bot.clinics import Directory, DistrictNames, Search
 from bot.context import BotContext
+from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import chat_id_of as _chat_id
 from bot.conversation.chat import send_to_chat as _send
 from bot.conversation.engine import Flow, Step, new_dialog, save
 from bot.dialogs import DialogState
 from bot.domain.clinics import RankedPlace
 from bot.domain.intents import read_signals
-from bot.features import Claim, Feature, prefix_pattern
+from bot.features import Claim, Feature
 from bot.handlers.clinic_text import PREGNANT_EMERGENCY, render_answer
 from bot.keyboards import MENU_CLINIC, main_menu
 
 log = logging.getLogger(__name__)
 
 FLOW = "clinic"
-PREFIX = "cl"
 WHERE = "where"  # the one step: waiting for a location or a district
 PAGE_SIZE = 8
 FEVER = "f"  # the modes (and PREGNANT_EMERGENCY) are short: they travel in callback_data
@@ -99,10 +100,20 @@ def _location_keyboard(context: BotContext) -> ReplyKeyboardMarkup:
     )
 
 
-def _button(label: str, *parts: str) -> InlineKeyboardButton:
-    data = ":".join((PREFIX, *parts))
-    assert len(data.encode()) <= 64, data
-    return InlineKeyboardButton(label, callback_data=data)
+@dataclass(frozen=True)
+class ClinicButton(CallbackData, prefix="cl"):
+    """Turn the district page ("p", mode, page) or pick a district ("d", mode, place id).
+
+    Not tied to a dialog: choosing from an older list is harmless (a place id, not a
+    position, so a new import cannot make it point at another district)."""
+
+    action: str
+    mode: str
+    value: str
+
+
+def _button(label: str, action: str, mode: str, value: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=ClinicButton(action, mode, value).pack())
 
 
 def _district_keyboard(
@@ -269,9 +280,10 @@ async def _finish_dialog(context: BotContext) -> None:
 async def on_callback(update: Update, context: BotContext) -> None:
     """cl:p:<mode>:<page> turns the district page; cl:d:<mode>:<place id> picks a district."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     _ = context.tr.gettext
-    _prefix, action, mode, value = [*query.data.split(":", 3), "", "", ""][:4]
+    pressed = ClinicButton.unpack(query.data)
+    action, mode, value = (pressed.action, pressed.mode, pressed.value) if pressed else ("", "", "")
     if mode not in MODES or action not in ("p", "d"):
         await query.answer()
         return
@@ -376,7 +388,7 @@ async def _answer(
 FEATURE = Feature(
     "clinic",
     commands=(("clinic", clinic_command),),
-    callbacks=((prefix_pattern(PREFIX), on_callback),),
+    callbacks=((ClinicButton.pattern(), on_callback),),
     flows=(CLINIC_QUESTION,),
     menu=((MENU_CLINIC, clinic_command),),
     claims=(Claim(fever_text, rank=210), Claim(location_without_dialog, rank=220)),
