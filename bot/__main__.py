@@ -12,10 +12,21 @@ import json
 import logging
 import sys
 
+from telegram.error import InvalidToken, NetworkError
+
 from bot import broadcast_cli, coverage_cli, rules_cli, schedule_cli
+from bot.admin_cli import create_staff_invite, import_communities
 from bot.cli_locale import cli_translator
+from bot.clinic_cli import run_clinics_command
 from bot.config import ConfigError, Settings, load_settings, reveal
+from bot.devtools import catalogs
+from bot.devtools.shell import run_shell
 from bot.i18n import Translator
+from bot.observability.logging import configure_logging
+from bot.runtime import Runtime
+from bot.serve import serve
+from bot.startup import describe
+from storage.db import Database
 
 
 def no_token_text(tr: Translator) -> str:
@@ -42,12 +53,6 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.observability.logging import configure_logging
-    from bot.runtime import Runtime
-    from bot.serve import serve
-    from bot.startup import describe
 
     _ = cli_translator().gettext
     settings = _settings()
@@ -79,7 +84,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _shell(args: argparse.Namespace) -> int:
-    from bot.devtools.shell import run_shell
 
     overrides: dict[str, object] = {"DATABASE_URL": args.database_url}
     settings = _settings(**overrides)
@@ -91,7 +95,6 @@ def _shell(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
-    from storage.db import Database
 
     settings = _settings()
 
@@ -109,7 +112,6 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _i18n(args: argparse.Namespace) -> int:
-    from bot.devtools import catalogs
 
     if args.action == "update":
         translations: dict[str, dict[str, str]] = {}
@@ -127,19 +129,16 @@ def _i18n(args: argparse.Namespace) -> int:
 
 
 def _clinics(args: argparse.Namespace) -> int:
-    from bot.clinic_cli import run_clinics_command
 
     return run_clinics_command(args, _settings())
 
 
 def _communities(args: argparse.Namespace) -> int:
-    from bot.admin_cli import import_communities
 
     return import_communities(args, _settings())
 
 
 def _staff(args: argparse.Namespace) -> int:
-    from bot.admin_cli import create_staff_invite
 
     return create_staff_invite(args, _settings())
 
@@ -197,7 +196,9 @@ def build_parser(tr: Translator | None = None) -> argparse.ArgumentParser:
     communities_import.set_defaults(func=_communities)
     coverage_cli.add_parser(communities_sub, _settings)
 
-    staff = sub.add_parser("staff", help=_("community staff: create one-time invite links"))
+    staff = sub.add_parser(
+        "staff", help=_("community health workers: create one-time invite links")
+    )
     staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     staff_invite = staff_sub.add_parser("invite", help=_("create a one-time staff invite link"))
     staff_invite.add_argument("--role", choices=["staff", "supervisor"], default="staff")

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.cli_locale import cli_translator
+from bot.clock import Clock
 from bot.communities import CommunityFileError, read_communities
 from bot.config import Settings
 from bot.i18n import Translator
@@ -92,7 +93,6 @@ def create_staff_invite(args: argparse.Namespace, settings: Settings) -> int:
     hours = args.hours or settings.invite_ttl_hours
 
     async def main() -> str:
-        from bot.clock import Clock
 
         db = Database(settings.database_url)
         try:

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.communities import community_name
 from bot.config import Settings
+from bot.conversation.callback_data import CallbackData
 from bot.domain.children import child_age
 from bot.domain.gestation import gestational_age
 from bot.domain.triage import Level, Rules
@@ -30,6 +31,14 @@ from bot.i18n import Translator, negotiate_locale
 from storage.models import Alert, Child, Community, Profile, Report, Staff, StaffCommunity, User
 
 ALERT_PREFIX = "al"
+
+
+@dataclass(frozen=True)
+class AlertButton(CallbackData, prefix=ALERT_PREFIX):
+    """A staff button under an alert: "al:<action>:<alert id>" (as before the codec)."""
+
+    action: str
+    alert_id: int
 ACTIONS = ("ack", "contacted", "note", "esc")
 LATEST_REPORTS = 3
 
@@ -316,9 +325,7 @@ def alert_keyboard(alert_id: int, tr: Translator) -> dict[str, Any]:
     _ = tr.gettext
 
     def button(label: str, action: str) -> dict[str, str]:
-        data = f"{ALERT_PREFIX}:{action}:{alert_id}"
-        assert len(data.encode()) <= 64, data
-        return {"text": label, "callback_data": data}
+        return {"text": label, "callback_data": AlertButton(action, alert_id).pack()}
 
     return {
         "inline_keyboard": [

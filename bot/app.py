@@ -20,26 +20,28 @@ from telegram.ext import (
 
 from bot.config import reveal
 from bot.context import BotContext
+from bot.conversation import engine
+from bot.features import Feature
 from bot.handlers import (
     alert_buttons,
     basic,
     broadcast,
     checkin,
     clinic,
+    danger,
     followup_tasks,
     guide,
     introduce,
     invites,
+    massage,
     onboarding,
     profile,
     report,
-    router,
     staff_tools,
-    steps,
 )
 from bot.handlers.errors import on_error
 from bot.handlers.identify import identify
-from bot.keyboards import LANGUAGE_CALLBACK
+from bot.handlers.router import Router
 from bot.processing.intake import RecordingQueue, UpdatesRequest
 from bot.processing.outage import KEY as OUTAGE_KEY
 from bot.processing.outage import OutageAnswers
@@ -55,6 +57,7 @@ def build_application(
     *,
     application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
     polling: bool = True,
+    features: tuple[Feature, ...] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     settings = runtime.settings
     outage = OutageAnswers(
@@ -83,60 +86,59 @@ def build_application(
     processor.application = application
     application.bot_data["runtime"] = runtime
     application.bot_data[OUTAGE_KEY] = outage
-    register_handlers(application)
+    register_handlers(application, FEATURES if features is None else features)
     return application
 
 
-def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+# The whole bot, in order. Commands and callback patterns are distinct, so their order
+# only matters for reading; free-text claims are ordered by their rank (see each feature).
+FEATURES: tuple[Feature, ...] = (
+    profile.FEATURE,  # /stop and /cancel: they must work whatever else is going on
+    onboarding.FEATURE,
+    basic.FEATURE,
+    Feature(  # every dialog button, and "start again" under an expired dialog
+        "conversation",
+        callbacks=(
+            (engine.DialogButton.pattern(), engine.on_callback),
+            (engine.RestartButton.pattern(), engine.on_restart),
+        ),
+    ),
+    danger.FEATURE,
+    invites.FEATURE,
+    guide.FEATURE,
+    clinic.FEATURE,
+    massage.FEATURE,
+    report.FEATURE,
+    checkin.FEATURE,
+    followup_tasks.FEATURE,
+    alert_buttons.FEATURE,
+    staff_tools.FEATURE,
+    introduce.FEATURE,
+    broadcast.FEATURE,
+)
+
+
+def register_handlers(
+    app: Application[Any, Any, Any, Any, Any, Any], features: tuple[Feature, ...] = FEATURES
+) -> Router:
+    """Turn the features into handlers; returns the router of free text (for tests)."""
     private = filters.ChatType.PRIVATE
     # Group -1 runs for every update before any feature: it loads the user and language.
     app.add_handler(TypeHandler(Update, identify), group=-1)
-
-    # /stop and /cancel first: they must work whatever else is going on.
-    app.add_handler(CommandHandler("stop", profile.stop_command, filters=private))
-    app.add_handler(CommandHandler("cancel", profile.cancel, filters=private))
-    app.add_handler(CommandHandler("start", onboarding.start, filters=private))
-    app.add_handler(CommandHandler("help", basic.show_help, filters=private))
-    app.add_handler(CommandHandler("language", basic.choose_language, filters=private))
-    app.add_handler(CommandHandler("me", profile.show_profile, filters=private))
-    app.add_handler(CommandHandler("mydata", profile.my_data, filters=private))
-    app.add_handler(CommandHandler("delete", profile.delete_request, filters=private))
-    app.add_handler(CommandHandler("invite", invites.invite, filters=private))
-    app.add_handler(CommandHandler("guide", guide.show_menu, filters=private))
-    app.add_handler(CommandHandler("clinic", clinic.clinic_command, filters=private))
-    app.add_handler(CommandHandler("report", report.start_report, filters=private))
-    app.add_handler(CommandHandler("ledger", staff_tools.show_ledger, filters=private))
-    app.add_handler(CommandHandler("due", staff_tools.show_due, filters=private))
-    app.add_handler(CommandHandler("export", staff_tools.export_ledger, filters=private))
-    app.add_handler(CommandHandler("note", staff_tools.note_command, filters=private))
-    app.add_handler(CommandHandler("introduce", introduce.introduce_command, filters=private))
-    app.add_handler(CommandHandler("broadcast", broadcast.broadcast_command, filters=private))
-    app.add_handler(CommandHandler("broadcasts", broadcast.broadcasts_command, filters=private))
-
-    app.add_handler(CallbackQueryHandler(basic.language_chosen, pattern=f"^{LANGUAGE_CALLBACK}"))
-    app.add_handler(CallbackQueryHandler(steps.on_callback, pattern=rf"^{steps.PREFIX}:"))
-    app.add_handler(CallbackQueryHandler(profile.on_callback, pattern=rf"^{profile.PREFIX}:"))
-    app.add_handler(CallbackQueryHandler(guide.on_callback, pattern=rf"^{guide.PREFIX}:"))
-    app.add_handler(CallbackQueryHandler(clinic.on_callback, pattern=rf"^{clinic.PREFIX}:"))
-    app.add_handler(CallbackQueryHandler(report.on_callback, pattern=rf"^{report.PREFIX}:"))
-    app.add_handler(CallbackQueryHandler(checkin.on_callback, pattern=rf"^{checkin.PREFIX}:"))
-    app.add_handler(
-        CallbackQueryHandler(followup_tasks.on_callback, pattern=rf"^{followup_tasks.PREFIX}:")
-    )
-    app.add_handler(
-        CallbackQueryHandler(alert_buttons.on_callback, pattern=rf"^{alert_buttons.PREFIX}:")
-    )
-    app.add_handler(CallbackQueryHandler(introduce.on_callback, pattern=rf"^{introduce.PREFIX}:"))
-    app.add_handler(
-        CallbackQueryHandler(staff_tools.on_callback, pattern=rf"^{staff_tools.PREFIX}:")
-    )
-    app.add_handler(CallbackQueryHandler(broadcast.on_callback, pattern=rf"^{broadcast.PREFIX}:"))
-
+    engine.install(app, (flow for feature in features for flow in feature.flows))
+    for feature in features:
+        for name, command in feature.commands:
+            app.add_handler(CommandHandler(name, command, filters=private))
+    for feature in features:
+        for pattern, on_press in feature.callbacks:
+            app.add_handler(CallbackQueryHandler(on_press, pattern=pattern))
     # Any other press is answered, so no button spins forever on someone's screen.
     app.add_handler(CallbackQueryHandler(basic.unknown_button))
 
     # Last: text, locations and contacts go through the router (see its docstring for
     # the order); unknown commands get a helpful answer, never silence.
+    router = Router(features, fallback=basic.unknown)
     app.add_handler(MessageHandler(private & ~filters.COMMAND, router.on_message))
     app.add_handler(MessageHandler(private & filters.COMMAND, basic.unknown))
     app.add_error_handler(on_error)  # type: ignore[arg-type]
+    return router

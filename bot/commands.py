@@ -35,7 +35,11 @@ STAFF_COMMANDS = (
 )
 
 # Administrators (ADMIN_IDS).
-ADMIN_COMMANDS = (("invite", N_("Invite staff: /invite staff|supervisor CODE…")),)
+ADMIN_COMMANDS = (
+    ("invite", N_("Invite staff: /invite staff|supervisor CODE…")),
+    ("broadcast", N_("Send a message to a group of mothers and parents")),
+    ("broadcasts", N_("Recent broadcasts; /broadcasts ID gives one as CSV")),
+)
 
 # Telegram picks the list by the user's app language (an ISO 639-1 code).
 TELEGRAM_LANGUAGES = {"zh_Hans": "zh", "en": "en"}

@@ -23,6 +23,8 @@ class DialogState:
     flow: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    # When it was last saved (None until it is): the engine's expiry reads it.
+    updated_at: datetime | None = field(default=None, compare=False)
 
 
 async def _row(session: AsyncSession, user_id: int) -> Dialog | None:
@@ -36,7 +38,7 @@ async def load(session: AsyncSession, user_id: int) -> DialogState | None:
     row = await _row(session, user_id)
     if row is None:
         return None
-    return DialogState(row.flow, row.step, dict(row.data))
+    return DialogState(row.flow, row.step, dict(row.data), row.updated_at)
 
 
 async def save(session: AsyncSession, user_id: int, state: DialogState, now: datetime) -> None:
@@ -44,6 +46,7 @@ async def save(session: AsyncSession, user_id: int, state: DialogState, now: dat
     if row is None:
         row = Dialog(user_id=user_id, flow=state.flow, step=state.step)
     row.flow, row.step, row.data, row.updated_at = state.flow, state.step, dict(state.data), now
+    state.updated_at = now
     session.add(row)
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from bot.config import SUPPORTED_LOCALES
+from bot.conversation.callback_data import CallbackData
 from bot.i18n import LANGUAGE_NAMES, N_, Catalogs, Translator
 
-LANGUAGE_CALLBACK = "lang:"
+
+@dataclass(frozen=True)
+class LanguageButton(CallbackData, prefix="lang"):
+    """A language button ("lang:zh_Hans"): the same data as before the codec existed."""
+
+    locale: str
 
 
 def language_keyboard(current: str) -> InlineKeyboardMarkup:
@@ -15,7 +23,7 @@ def language_keyboard(current: str) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(
             ("✓ " if locale == current else "") + LANGUAGE_NAMES[locale],
-            callback_data=LANGUAGE_CALLBACK + locale,
+            callback_data=LanguageButton(locale).pack(),
         )
         for locale in SUPPORTED_LOCALES
     ]

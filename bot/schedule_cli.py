@@ -18,6 +18,7 @@ from datetime import datetime, tzinfo
 from sqlmodel import col, select
 
 from bot.cli_locale import cli_translator
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.followup_plan import SKIP_REASONS
 from bot.domain.followup_preview import preview
@@ -50,7 +51,6 @@ async def _skipped(db: Database, user_id: int, settings: Settings) -> list[str]:
 
 
 async def _preview(settings: Settings, user_id: int, days: int) -> list[str]:
-    from bot.clock import Clock
 
     db = Database(settings.database_url)
     try:

@@ -25,6 +25,7 @@ from bot.commands import publish_commands
 from bot.config import reveal
 from bot.delivery import DeliveryWorker
 from bot.escalation import escalate_due
+from bot.features import Feature
 from bot.followup.runner import FollowupJob
 from bot.observability import endpoints
 from bot.processing.intake import Intake, RecordingQueue
@@ -44,12 +45,16 @@ class BotService:
         *,
         application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
         poll_timeout: float = 10.0,
+        features: tuple[Feature, ...] | None = None,
     ) -> None:
         self.runtime = runtime
         self.webhook = runtime.settings.uses_webhook
         self.poll_timeout = poll_timeout
         self.application = build_application(
-            runtime, application_class=application_class, polling=not self.webhook
+            runtime,
+            application_class=application_class,
+            polling=not self.webhook,
+            features=features,
         )
         self._web: web.AppRunner | None = None
         # The only sender of proactive messages; it also runs escalation on every pass.

@@ -48,7 +48,7 @@ async def test_a_typed_danger_sign_is_stored_as_a_report_and_alerts_her_staff(
     await factories.mother(harness.runtime.db, MOTHER, week=32)
     reply = await harness.user(MOTHER, language_code=language).send(text)
     assert reply.text.startswith("🚨") and headline in reply.text and "120" in reply.text
-    assert "已通知" in reply.text or "have been notified" in reply.text
+    assert "已通知" in reply.text or "has been notified" in reply.text
 
     [report] = await _reports(harness, MOTHER)
     assert report.level == "emergency" and report.subject == "pregnancy"

@@ -169,7 +169,7 @@ async def test_after_a_pregnancy_loss_the_guide_shows_no_pregnancy_content(
     await mother.press("I lost my pregnancy")
 
     # A "this week" button left in the chat from before shows nothing now.
-    stale = await mother.press("", data="g:w:pregnant")
+    stale = await mother.press("", data="g:w:pregnant:")
     assert stale.messages == []
     assert stale.answer_text == "There is no stage guidance for you right now."
 
@@ -194,7 +194,7 @@ async def test_a_due_date_left_on_file_after_the_pregnancy_brings_no_week_guidan
     menu = menu_of(await mother.send("/guide"))
     assert "🗓 This week for you" not in labels(menu)
     assert labels(menu)[0] == "🤰 Pregnant"  # not pre-selected either
-    assert (await mother.press("", data="g:w")).messages == []
+    assert (await mother.press("", data="g:w::")).messages == []
 
 
 async def test_the_configured_emergency_number_is_shown(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app import FEATURES
 from bot.devtools.harness import BotHarness
 from bot.guide import catalog
-from bot.handlers import router
+from bot.handlers.basic import unknown
 from bot.handlers.guide import answer_question
+from bot.handlers.router import Router
 
 
 def topic_text(topic_id: str, locale: str) -> str:
@@ -128,4 +130,5 @@ async def test_the_menu_button_label_opens_the_menu_rather_than_a_search(
 
 
 async def test_topics_answer_only_what_no_other_free_text_handler_claimed() -> None:
-    assert router.FREE_TEXT[-1] is answer_question
+    router = Router(FEATURES, fallback=unknown)
+    assert router.free_text[-1] is answer_question

@@ -53,4 +53,5 @@ async def test_an_admin_sees_the_invite_command(harness: BotHarness) -> None:
         admin.language_code = language
         reply = await admin.send("/help")
         assert title in reply.text and "/invite" in reply.text
+        assert "/broadcast:" in reply.text and "/broadcasts:" in reply.text
         assert "/ledger" not in reply.text  # an admin without a staff row has no ledger here

@@ -42,7 +42,7 @@ async def test_a_parent_is_not_offered_pregnancy_fields(harness: BotHarness) -> 
     assert "Pregnancy dates" not in labels and "Risk colour" not in labels
     assert "pregnancy has ended" not in labels
     assert "🤰 I am pregnant" in labels  # she can say so when it happens
-    stale = await parent.press("", data="me:pregnancy")
+    stale = await parent.press("", data="me:pregnancy:")  # from an older /me
     assert "no longer valid" in stale.text
 
     await parent.press("🤰 I am pregnant")

@@ -57,7 +57,7 @@ async def test_a_baby_under_3_months_with_38_is_an_emergency_before_any_other_qu
 
     first = reply.messages[0].text
     assert rule_text("child.young_infant_fever", locale) in first and "120" in first
-    assert _("Your report is saved and your community health staff have been notified.") in first
+    assert _("Your report is saved and your community health worker has been notified.") in first
     [report] = await all_rows(harness, Report)
     assert report.subject == "child" and report.child_id is not None
     assert report.level == "emergency" and report.data["temperature_c"] == 38.0

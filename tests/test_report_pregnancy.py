@@ -88,7 +88,7 @@ async def test_bleeding_is_answered_first_then_stored_and_both_staff_alerted(
         in first
     )
     assert rules.reason_text("pregnancy.bleeding", "user", locale, emergency_number="120") in first
-    assert _("Your report is saved and your community health staff have been notified.") in first
+    assert _("Your report is saved and your community health worker has been notified.") in first
     assert [b["text"] for b in done.messages[0].inline_buttons] == [
         _("🏥 Nearest hospital"),
         _("Continue the report"),
@@ -271,7 +271,7 @@ async def test_a_fever_in_the_priority_group_alerts_staff(
         [alert] = alerts
         assert alert.escalate_at == harness.clock.now() + timedelta(minutes=60)
         assert {r.chat_id for r in await all_rows(harness, Outbox)} == {STAFF_ZH, STAFF_EN}
-        assert "community health staff have been notified" in final.text
+        assert "community health worker has been notified" in final.text
     else:
         assert report.level == "routine" and alerts == []
         assert "fever clinic" in final.text  # the routine fever advice
@@ -418,7 +418,7 @@ async def test_a_forged_or_stale_button_changes_nothing(harness: BotHarness, db:
     mom = harness.user(MOM, language_code="en")
     await mom.send("/report")
     before = await state_of(harness, MOM)
-    forged = await mom.press("", data="rp:000000:p_sym:bleeding")
+    forged = await mom.press("", data="dl:000000:p_sym:bleeding")
     assert forged.answer_text == "This question has already been answered."
     assert forged.messages == []
     assert await state_of(harness, MOM) == before

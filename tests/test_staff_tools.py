@@ -119,7 +119,7 @@ async def test_only_staff_and_admins_can_open_the_tools(harness: BotHarness) -> 
     stranger = harness.user(STRANGER, language_code="en")
     for command in ("/ledger", "/due", "/export", "/note 301 hello"):
         reply = await stranger.send(command)
-        assert "This is for community health staff" in reply.text
+        assert "This is for community health workers" in reply.text
         assert "Meili" not in reply.text
     admin = await harness.user(ADMIN, language_code="en").send("/ledger")
     assert "People: 5" in admin.text

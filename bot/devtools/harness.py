@@ -21,6 +21,7 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.devtools.fake_telegram import ApiCall, FakeTelegram
+from bot.features import Feature
 from bot.processing.processor import PersonalUpdateProcessor
 from bot.runtime import Runtime
 from bot.serve import BotService
@@ -87,8 +88,10 @@ class BotHarness:
         clock: Clock | None = None,
         webhook: bool = False,
         workers: int = 1,
+        features: tuple[Feature, ...] | None = None,  # None: the bot's own (bot/app.py)
     ) -> None:
         self.base_settings = settings
+        self.features = features
         self.clock = clock or Clock()
         self.webhook = webhook
         self.worker_count = workers
@@ -136,7 +139,7 @@ class BotHarness:
     async def start_workers(self) -> None:
         for _ in range(self.worker_count):
             runtime = await Runtime.open(self._worker_settings(), clock=self.clock)
-            service = BotService(runtime, poll_timeout=2)
+            service = BotService(runtime, poll_timeout=2, features=self.features)
             processor = service.application.update_processor
             assert isinstance(processor, PersonalUpdateProcessor)
             processor.finished = self.tracker.mark

@@ -23,10 +23,17 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from sqlmodel import select
+
+from bot import clinics
 from bot.cli_locale import cli_translator
+from bot.clinics_import import CONTENT_DIR, parse_clinic_file
+from bot.communities import SAMPLE_FILE, read_communities
 from bot.config import Settings
 from bot.devtools.fake_telegram import ApiCall
 from bot.devtools.harness import BotHarness, ChatUser, Reply
+from storage.communities import replace_communities
+from storage.models import Community, Staff, StaffCommunity
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -137,13 +144,6 @@ def render_background(calls: list[ApiCall], current: int, _: Gettext = _untransl
 
 async def seed_sample_data(harness: BotHarness) -> None:
     """A fresh shell database gets the clearly labelled sample communities and clinics."""
-    from sqlmodel import select
-
-    from bot import clinics
-    from bot.clinics_import import CONTENT_DIR, parse_clinic_file
-    from bot.communities import SAMPLE_FILE, read_communities
-    from storage.communities import replace_communities
-    from storage.models import Community
 
     runtime = harness.runtime
     async with runtime.db.session() as session:
@@ -163,9 +163,6 @@ async def seed_sample_data(harness: BotHarness) -> None:
 
 async def make_staff(harness: BotHarness, user_id: int) -> None:
     """`--role staff`: the shell user looks after every community in the database."""
-    from sqlmodel import select
-
-    from storage.models import Community, Staff, StaffCommunity
 
     async with harness.runtime.db.session() as session:
         if await session.get(Staff, user_id) is None:

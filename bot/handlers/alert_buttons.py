@@ -15,21 +15,22 @@ from telegram import Update
 
 from bot import alert_actions, escalation
 from bot.alert_actions import Outcome
+from bot.alerts import AlertButton
 from bot.context import BotContext
-from bot.handlers import staff_tools
+from bot.features import Feature
+from bot.handlers import staff_notes
 from storage.models import Staff
 
 log = logging.getLogger(__name__)
 
-PREFIX = "al"
 ACTIONS = ("ack", "contacted", "note", "esc")
 
 
-def _parse(data: str) -> tuple[str, int] | None:
-    parts = data.split(":")
-    if len(parts) != 3 or parts[1] not in ACTIONS or not parts[2].isdigit():
+def _parse(data: object) -> tuple[str, int] | None:
+    pressed = AlertButton.unpack(data)
+    if pressed is None or pressed.action not in ACTIONS or pressed.alert_id < 0:
         return None
-    return parts[1], int(parts[2])
+    return pressed.action, pressed.alert_id
 
 
 async def on_callback(update: Update, context: BotContext) -> None:
@@ -74,7 +75,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
     if action == "note" and outcome.code == "done":
         await query.answer()
         assert outcome.alert is not None
-        await staff_tools.start_note(update, context, outcome.alert.user_id, alert_id)
+        await staff_notes.start_note(update, context, outcome.alert.user_id, alert_id)
         return
     answer = _answer(context, action, outcome, who)
     if action in ("ack", "contacted") and outcome.code == "done" and unintroduced:
@@ -113,3 +114,6 @@ def _time(moment: datetime | None, context: BotContext) -> str:
     if moment is None:
         return ""
     return moment.astimezone(context.runtime.settings.zone).strftime("%H:%M")
+
+
+FEATURE = Feature("alert_buttons", callbacks=((AlertButton.pattern(), on_callback),))

@@ -7,15 +7,16 @@ import logging
 from telegram import Message, Update
 from telegram.error import TelegramError
 
+from bot import accounts
 from bot.access import active_staff, is_admin
 from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS, publish_personal_commands
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat
 from bot.domain.small_talk import SmallTalk, small_talk
+from bot.features import Claim, Feature
 from bot.handlers.guide import topics_button
-from bot.keyboards import LANGUAGE_CALLBACK, language_keyboard, main_menu
-from storage.users import set_locale
+from bot.keyboards import LanguageButton, language_keyboard, main_menu
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,8 @@ def full_help(context: BotContext, *, staff: bool, admin: bool) -> str:
 async def show_help(update: Update, context: BotContext) -> None:
     assert update.effective_message
     staff, admin = await roles(context)
-    await update.effective_message.reply_text(
-        full_help(context, staff=staff, admin=admin), reply_markup=main_menu(context.tr)
+    await send_to_chat(
+        update, context, full_help(context, staff=staff, admin=admin), markup=main_menu(context.tr)
     )
     if staff or admin:
         # Their own "/" menu too, so the commands they just read are one tap away.
@@ -92,21 +93,21 @@ async def show_help(update: Update, context: BotContext) -> None:
 async def choose_language(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
     assert update.effective_message
-    await update.effective_message.reply_text(
-        _("Choose your language:"), reply_markup=language_keyboard(context.tr.locale)
+    await send_to_chat(
+        update, context, _("Choose your language:"), markup=language_keyboard(context.tr.locale)
     )
 
 
 async def language_chosen(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    locale = query.data.removeprefix(LANGUAGE_CALLBACK)
+    assert query is not None
+    pressed = LanguageButton.unpack(query.data)
+    locale = pressed.locale if pressed is not None else ""
     if locale not in SUPPORTED_LOCALES:
         await query.answer()
         return
     runtime = context.runtime
-    async with runtime.db.session() as session:
-        await set_locale(session, context.account.id, locale, runtime.clock.now())
+    await accounts.save_language(runtime, context.account.id, locale)
     context.tr = runtime.catalogs.get(locale)
     _ = context.tr.gettext
     await query.answer(_("Language: English"))
@@ -173,9 +174,11 @@ async def unknown(update: Update, context: BotContext) -> None:
     """Never leave a message unanswered: say what the bot can do, and offer the topics."""
     _ = context.tr.gettext
     assert update.effective_message
-    await update.effective_message.reply_text(
+    await send_to_chat(
+        update,
+        context,
         _("Sorry, I did not understand that.") + "\n\n" + help_text(context),
-        reply_markup=topics_button(context.tr),
+        markup=topics_button(context.tr),
     )
 
 
@@ -184,3 +187,14 @@ async def unknown_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is not None:
         await query.answer(context.tr.gettext("This button is no longer valid."))
+
+
+FEATURE = Feature(
+    "basic",
+    commands=(("help", show_help), ("language", choose_language)),
+    callbacks=((LanguageButton.pattern(), language_chosen),),
+    claims=(
+        Claim(media_hint, rank=100),  # a voice note or photo outside a dialog: ask for words
+        Claim(small_talk_answer, rank=110),  # only a whole-message "hi": shadows no question
+    ),
+)

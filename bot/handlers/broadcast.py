@@ -16,6 +16,7 @@ from bot.access import is_admin
 from bot.broadcasts import compose, export, progress, service
 from bot.broadcasts.segments import text_for
 from bot.context import BotContext
+from bot.features import Feature, prefix_pattern
 from bot.i18n import negotiate_locale
 from bot.outbox import enqueue
 from storage import broadcasts as queries
@@ -250,3 +251,10 @@ async def broadcasts_command(update: Update, context: BotContext) -> None:
         state = await progress.progress_of(runtime, broadcast.id)
         lines.append(f"{broadcast.status} · " + progress.render(state, context.tr, final=True))
     await message.reply_text("\n".join(lines) + "\n\n" + _("/broadcasts ID: its CSV."))
+
+
+FEATURE = Feature(
+    "broadcast",
+    commands=(("broadcast", broadcast_command), ("broadcasts", broadcasts_command)),
+    callbacks=((prefix_pattern(PREFIX), on_callback),),
+)

@@ -27,10 +27,11 @@ from bot import profiles, reports
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as send
 from bot.dialogs import DialogState
+from bot.features import Feature, prefix_pattern
 from bot.followup import tasks
 from bot.followup.messages import PREFIX, phq2_question
 from bot.handlers import profile as profile_handlers
-from bot.handlers import report
+from bot.handlers import report_core as report
 from bot.handlers.report_answer import who_is_told
 from bot.keyboards import main_menu
 from storage.models import FollowupItem
@@ -201,3 +202,6 @@ async def on_callback(update: Update, context: BotContext) -> None:
 
 
 __all__ = ["PREFIX", "on_callback"]
+
+
+FEATURE = Feature("checkin", callbacks=((prefix_pattern(PREFIX), on_callback),))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import dataclass
 
 from telegram import (
     InlineKeyboardButton,
@@ -27,18 +28,20 @@ from telegram.error import TelegramError
 from bot import clinics, dialogs, profiles
 from bot.clinics import Directory, DistrictNames, Search
 from bot.context import BotContext
+from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import chat_id_of as _chat_id
 from bot.conversation.chat import send_to_chat as _send
+from bot.conversation.engine import Flow, Step, new_dialog, save
 from bot.dialogs import DialogState
 from bot.domain.clinics import RankedPlace
 from bot.domain.intents import read_signals
+from bot.features import Claim, Feature
 from bot.handlers.clinic_text import PREGNANT_EMERGENCY, render_answer
-from bot.keyboards import main_menu
+from bot.keyboards import MENU_CLINIC, main_menu
 
 log = logging.getLogger(__name__)
 
 FLOW = "clinic"
-PREFIX = "cl"
 WHERE = "where"  # the one step: waiting for a location or a district
 PAGE_SIZE = 8
 FEVER = "f"  # the modes (and PREGNANT_EMERGENCY) are short: they travel in callback_data
@@ -97,10 +100,20 @@ def _location_keyboard(context: BotContext) -> ReplyKeyboardMarkup:
     )
 
 
-def _button(label: str, *parts: str) -> InlineKeyboardButton:
-    data = ":".join((PREFIX, *parts))
-    assert len(data.encode()) <= 64, data
-    return InlineKeyboardButton(label, callback_data=data)
+@dataclass(frozen=True)
+class ClinicButton(CallbackData, prefix="cl"):
+    """Turn the district page ("p", mode, page) or pick a district ("d", mode, place id).
+
+    Not tied to a dialog: choosing from an older list is harmless (a place id, not a
+    position, so a new import cannot make it point at another district)."""
+
+    action: str
+    mode: str
+    value: str
+
+
+def _button(label: str, action: str, mode: str, value: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=ClinicButton(action, mode, value).pack())
 
 
 def _district_keyboard(
@@ -155,13 +168,25 @@ async def ask_where(
             await _send(update, context, intro)
         await _say_no_list(update, context)
         return
-    async with runtime.db.session() as session:
-        await dialogs.save(
-            session,
-            context.account.id,
-            DialogState(FLOW, WHERE, {"mode": mode}),
-            runtime.clock.now(),
-        )
+    state = new_dialog(FLOW, {"mode": mode})
+    state.step = WHERE
+    await save(context, state)
+    await _ask(update, context, state, intro=intro, directory=directory)
+
+
+async def _ask(
+    update: Update,
+    context: BotContext,
+    state: DialogState,
+    *,
+    intro: str | None = None,
+    directory: Directory | None = None,
+) -> None:
+    """The question itself (asked again by the engine after a restart)."""
+    runtime = context.runtime
+    _ = context.tr.gettext
+    mode = str(state.data.get("mode", FEVER))
+    directory = directory or await clinics.load_directory(runtime.db)
     question = _question(context, mode)
     await _send(
         update,
@@ -220,28 +245,29 @@ async def location_without_dialog(update: Update, context: BotContext) -> bool:
     return True
 
 
-async def on_flow_message(update: Update, context: BotContext, state: DialogState) -> None:
-    """A message while the clinic question is open (router FLOWS)."""
+async def on_flow_message(update: Update, context: BotContext, state: DialogState) -> bool:
+    """A message while the clinic question is open; False: not an answer."""
     message = update.effective_message
     assert message is not None
     mode = str(state.data.get("mode", FEVER))
     if message.location is not None:
         await _finish_dialog(context)
         await _answer_location(update, context, mode)
-        return
+        return True
     directory = await clinics.load_directory(context.runtime.db)
     names = await clinics.district_names(context.runtime.db)
     district = clinics.district_named(directory, message.text or "", names)
     await _finish_dialog(context)
     if district is not None:
         await _answer_district(update, context, directory, district, mode)
-        return
-    # Anything else (a menu button, another question) was not an answer: let the router
-    # handle it as if the question had never been asked. Imported here because the
-    # router imports this module to register it.
-    from bot.handlers import router
+        return True
+    # Anything else (another question) was not an answer: the router handles it as if
+    # the question had never been asked.
+    return False
 
-    await router.on_message(update, context)
+
+# One question, on the engine: a shared location or a typed district answers it.
+CLINIC_QUESTION = Flow(FLOW, steps=(Step(WHERE, _ask, on_text=on_flow_message),))
 
 
 async def _finish_dialog(context: BotContext) -> None:
@@ -254,9 +280,10 @@ async def _finish_dialog(context: BotContext) -> None:
 async def on_callback(update: Update, context: BotContext) -> None:
     """cl:p:<mode>:<page> turns the district page; cl:d:<mode>:<place id> picks a district."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     _ = context.tr.gettext
-    _prefix, action, mode, value = [*query.data.split(":", 3), "", "", ""][:4]
+    pressed = ClinicButton.unpack(query.data)
+    action, mode, value = (pressed.action, pressed.mode, pressed.value) if pressed else ("", "", "")
     if mode not in MODES or action not in ("p", "d"):
         await query.answer()
         return
@@ -357,3 +384,13 @@ async def _answer(
 
 
 # --- rendering -----------------------------------------------------------------------------
+
+
+FEATURE = Feature(
+    "clinic",
+    commands=(("clinic", clinic_command),),
+    callbacks=((ClinicButton.pattern(), on_callback),),
+    flows=(CLINIC_QUESTION,),
+    menu=((MENU_CLINIC, clinic_command),),
+    claims=(Claim(fever_text, rank=210), Claim(location_without_dialog, rank=220)),
+)

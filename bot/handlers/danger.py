@@ -21,11 +21,13 @@ from telegram import Update
 
 from bot import dialogs, profiles, reports
 from bot.context import BotContext
+from bot.conversation.chat import send_to_chat as send
 from bot.domain.danger_words import default_danger_words, recognise
 from bot.domain.triage import Level
 from bot.domain.triage_text import Person, TextTriage, triage_text
+from bot.features import Claim, Feature
+from bot.handlers.clinic import offer_clinic_directions
 from bot.handlers.report_answer import headline, notified_line, reason_lines, who_is_told
-from bot.handlers.steps import send
 
 # What of the message itself is kept with the report, for the staff who read it.
 TYPED_LIMIT = 500
@@ -80,8 +82,6 @@ async def danger_words(update: Update, context: BotContext) -> bool:
     if state is None and (result.level == Level.EMERGENCY or result.assessment.fever_clinic):
         # As after /report: the way to care (emergency midwifery units for her, fever
         # clinics otherwise). Never in the middle of a dialog: it would replace it.
-        from bot.handlers.clinic import offer_clinic_directions  # clinic imports the router
-
         emergency = result.level == Level.EMERGENCY
         await offer_clinic_directions(
             update, context, pregnant_emergency=emergency and result.subject == "pregnancy"
@@ -116,3 +116,7 @@ def _answer(
             _("Your answers so far are kept: when you are safe, carry on where you left off.")
         )
     return "\n\n".join(line for line in lines if line)
+
+
+# Danger signs in free text are answered even in the middle of a dialog.
+FEATURE = Feature("danger", claims=(Claim(danger_words, rank=20, before_dialogs=True),))

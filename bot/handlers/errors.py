@@ -7,13 +7,12 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden
 
+from bot import accounts
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat
 from bot.i18n import negotiate_locale
 from bot.observability import processing as observe
 from bot.processing.outage import KEY as OUTAGE_KEY
-from storage.db import current_unit, is_database_down
-from storage.outbox import deactivate_chat
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +24,8 @@ async def on_error(update: object, context: BotContext) -> None:
     # Only the update id and the exception type: message texts and names are health data.
     log.error("error handling %s %s: %s", kind, update_id, type(error).__name__, exc_info=error)
     observe.mark_failed()
-    unit = current_unit()
-    if unit is not None:
-        # What the failed handler wrote is undone; nothing half-done is kept.
-        await unit.undo()
+    # What the failed handler wrote is undone; nothing half-done is kept.
+    await accounts.undo_current_unit()
     if isinstance(error, Forbidden):
         await _mark_unreachable(update, context)
         return
@@ -39,9 +36,8 @@ async def on_error(update: object, context: BotContext) -> None:
             await update.callback_query.answer()
         except Exception:
             log.debug("could not answer the button press")
-    if error is not None and is_database_down(error):
-        if unit is not None:
-            unit.database_failed = True
+    if error is not None and accounts.is_database_down(error):
+        accounts.database_failed()
         await context.bot_data[OUTAGE_KEY].answer(update)
         return
     chat = update.effective_chat
@@ -79,9 +75,7 @@ async def _mark_unreachable(update: object, context: BotContext) -> None:
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is None:
         return
-    runtime = context.runtime
     try:
-        async with runtime.db.session() as session:
-            await deactivate_chat(session, chat.id, runtime.clock.now())
+        await accounts.mark_unreachable(context.runtime, chat.id)
     except Exception:  # the error path must never raise
         log.warning("could not mark a blocked chat inactive")

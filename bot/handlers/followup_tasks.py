@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -17,13 +18,16 @@ from bot import ledger
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as send
 from bot.domain.triage import Level
+from bot.features import Feature, prefix_pattern
 from bot.followup import due_view
 from bot.followup.due_view import DuePage
 from bot.followup.tasks import OUTCOME_LABELS, OUTCOMES, REASON_LABELS, close_task
 from bot.i18n import Translator
 from bot.ledger import Scope
 from bot.reports import triage_rules
-from storage.models import FollowupTask
+
+if TYPE_CHECKING:  # types only: handlers do not use storage
+    from storage.models import FollowupTask
 
 PREFIX = "ft"
 
@@ -213,3 +217,6 @@ async def on_callback(update: Update, context: BotContext) -> None:
             id=closed.id, outcome=_(OUTCOME_LABELS[outcome])
         ),
     )
+
+
+FEATURE = Feature("followup_tasks", callbacks=((prefix_pattern(PREFIX), on_callback),))

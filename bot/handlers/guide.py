@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from telegram import (
     InlineKeyboardButton,
@@ -29,13 +30,14 @@ from telegram.error import BadRequest
 
 from bot import guide
 from bot.context import BotContext
+from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import chat_id_of, send_to_chat
 from bot.education import Source, Topic
 from bot.education.telegram_html import MAX_MESSAGE_LENGTH, message_length
+from bot.features import Claim, Feature
 from bot.i18n import N_, Translator, format_day
+from bot.keyboards import MENU_GUIDE
 
-PREFIX = "g"
-MENU_CALLBACK = f"{PREFIX}:m"
 # Enough to choose from without scrolling past the question.
 MAX_SUGGESTIONS = 4
 # Two topic buttons share a row when both labels are this narrow (a Chinese
@@ -59,10 +61,24 @@ ALL_TOPICS = N_("📖 All topics")
 NO_LINK_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+@dataclass(frozen=True)
+class GuideButton(CallbackData, prefix="g"):
+    """m[:audience] menu, a:audience tab, t:topic[:audience], w|k[:audience] stage."""
+
+    action: str
+    first: str | None = None
+    second: str | None = None
+
+
+MENU_CALLBACK = GuideButton("m").pack()
+
+
 def _button(label: str, data: str) -> InlineKeyboardButton:
-    callback = f"{PREFIX}:{data}"
-    assert len(callback.encode()) <= 64, callback
-    return InlineKeyboardButton(label, callback_data=callback)
+    """`data` is "action[:first[:second]]"."""
+    action, *rest = data.split(":")
+    rest += [None, None]  # type: ignore[list-item]
+    packed = GuideButton(action, rest[0] or None, rest[1] or None).pack()
+    return InlineKeyboardButton(label, callback_data=packed)
 
 
 def topics_button(tr: Translator) -> InlineKeyboardMarkup:
@@ -199,9 +215,14 @@ def _audience(value: str) -> str | None:
 
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     _ = context.tr.gettext
-    action, *args = query.data.removeprefix(f"{PREFIX}:").split(":")
+    pressed = GuideButton.unpack(query.data)
+    if pressed is None:
+        await query.answer()
+        return
+    action = pressed.action
+    args = [a for a in (pressed.first, pressed.second) if a is not None]
     if action == "m":
         await query.answer()
         await _send_menu(update, context, _audience(args[0]) if args else None)
@@ -267,3 +288,14 @@ async def _stage_guidance(
         return
     await query.answer()
     await _send_parts(context, chat_id_of(update), parts, _back(tr, audience))
+
+
+FEATURE = Feature(
+    "guide",
+    commands=(("guide", show_menu),),
+    callbacks=((GuideButton.pattern(), on_callback),),
+    menu=((MENU_GUIDE, show_menu),),
+    # Last of all: topic keywords are broad (fever, massage), so every other claim on a
+    # message comes first and the topics answer only what nobody else claimed.
+    claims=(Claim(answer_question, rank=900),),
+)

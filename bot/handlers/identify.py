@@ -13,11 +13,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot import accounts
 from bot.context import BotContext
 from bot.i18n import negotiate_locale
 from bot.processing.outage import KEY as OUTAGE_KEY
-from storage.db import current_unit, is_database_down
-from storage.users import touch_user
 
 
 async def identify(update: Update, context: BotContext) -> None:
@@ -33,16 +32,13 @@ async def identify(update: Update, context: BotContext) -> None:
         await _private_only(update, context, locale)
         raise ApplicationHandlerStop
     try:
-        async with runtime.db.session() as session:
-            account = await touch_user(
-                session, tg_user.id, chat.id, tg_user.language_code, runtime.clock.now()
-            )
+        account = await accounts.identify_account(
+            runtime, tg_user.id, chat.id, tg_user.language_code
+        )
     except Exception as error:
-        if not is_database_down(error):
+        if not accounts.is_database_down(error):
             raise
-        unit = current_unit()
-        if unit is not None:
-            unit.database_failed = True
+        accounts.database_failed()
         await context.bot_data[OUTAGE_KEY].answer(update)
         raise ApplicationHandlerStop from None
     context.account = account

@@ -8,17 +8,27 @@ they choose, the role is used. Buttons: `si:name`, `si:role`.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import looked_after
 from bot.access import active_staff
 from bot.context import BotContext
+from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat
+from bot.features import Feature
 from bot.i18n import Translator
-from storage.models import Staff
 
-PREFIX = "si"
+if TYPE_CHECKING:  # types only: handlers do not use storage
+    from storage.models import Staff
+
+
+
+@dataclass(frozen=True)
+class IntroduceButton(CallbackData, prefix="si"):
+    choice: str
 
 
 def _keyboard(staff: Staff, tr: Translator) -> InlineKeyboardMarkup:
@@ -34,7 +44,7 @@ def _keyboard(staff: Staff, tr: Translator) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     ("✓ " if choice == current else "") + labels[choice],
-                    callback_data=f"{PREFIX}:{choice}",
+                    callback_data=IntroduceButton(choice).pack(),
                 )
             ]
             for choice in choices
@@ -71,9 +81,10 @@ async def introduce_command(update: Update, context: BotContext) -> None:
 
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     _ = context.tr.gettext
-    choice = query.data.removeprefix(f"{PREFIX}:")
+    pressed = IntroduceButton.unpack(query.data)
+    choice = pressed.choice if pressed is not None else ""
     async with context.runtime.db.session() as session:
         staff = await active_staff(session, context.account.id)
         if staff is None or choice not in looked_after.CHOICES:
@@ -87,3 +98,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
         markup = _keyboard(staff, context.tr)
     await query.answer(_("Saved."))
     await query.edit_message_text(text, reply_markup=markup)
+
+
+FEATURE = Feature(
+    "introduce",
+    commands=(("introduce", introduce_command),),
+    callbacks=((IntroduceButton.pattern(), on_callback),),
+)

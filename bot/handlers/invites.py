@@ -10,6 +10,8 @@ from telegram import Update
 from bot.access import is_admin
 from bot.communities import community_name
 from bot.context import BotContext
+from bot.conversation.chat import send_to_chat
+from bot.features import Feature
 from bot.i18n import format_day
 from bot.invites import InviteError, create_invite, invite_link, redeem_invite
 from storage.models import AuditEntry
@@ -49,17 +51,19 @@ async def redeem(update: Update, context: BotContext, token: str) -> None:
                 )
             )
     except InviteError as error:
-        await message.reply_text(_error_text(context, error))
+        await send_to_chat(update, context, _error_text(context, error))
         return
     names = ", ".join(
         html.escape(community_name(c, context.tr.locale)) for c in redeemed.communities
     )
     role = _("supervisor") if redeemed.role == "supervisor" else _("community health worker")
-    await message.reply_text(
+    await send_to_chat(
+        update,
+        context,
         _(
             "Welcome! You are now {role} for: {communities}. You will receive alerts about "
             "people in these communities. /ledger lists them."
-        ).format(role=role, communities=names)
+        ).format(role=role, communities=names),
     )
 
 
@@ -70,14 +74,16 @@ async def invite(update: Update, context: BotContext) -> None:
     runtime = context.runtime
     _ = context.tr.gettext
     if not is_admin(runtime.settings, context.account.id):
-        await message.reply_text(_("Only administrators can create staff invites."))
+        await send_to_chat(update, context, _("Only administrators can create staff invites."))
         return
     args = context.args or []
     if len(args) < 2:
-        await message.reply_text(
+        await send_to_chat(
+            update,
+            context,
             _(
                 "Usage: /invite staff|supervisor COMMUNITY_CODE [MORE_CODES]\nExample: {example}"
-            ).format(example="/invite staff DC01 DC02")
+            ).format(example="/invite staff DC01 DC02"),
         )
         return
     try:
@@ -99,10 +105,12 @@ async def invite(update: Update, context: BotContext) -> None:
                 )
             )
     except InviteError as error:
-        await message.reply_text(_error_text(context, error))
+        await send_to_chat(update, context, _error_text(context, error))
         return
     expires = created.expires_at.astimezone(runtime.settings.zone)
-    await message.reply_text(
+    await send_to_chat(
+        update,
+        context,
         _(
             "Invite for one {role}, communities {codes}. Send this link to the person; it "
             "works once and expires {expires}:\n{link}"
@@ -111,5 +119,8 @@ async def invite(update: Update, context: BotContext) -> None:
             codes=html.escape(", ".join(created.communities)),
             expires=format_day(expires.date(), context.tr.locale) + expires.strftime(" %H:%M"),
             link=html.escape(invite_link(context.bot.username, created.token)),
-        )
+        ),
     )
+
+
+FEATURE = Feature("invites", commands=(("invite", invite),))

@@ -15,6 +15,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat
 from bot.domain.intents import MassageIntent, classify_massage, read_signals
+from bot.features import Claim, Feature
 from bot.handlers import clinic
 from bot.handlers.clinic_text import health_text
 
@@ -36,3 +37,7 @@ async def massage_text(update: Update, context: BotContext) -> bool:
         code = intent.value
     await send_to_chat(update, context, health_text(context, code))
     return True
+
+
+# Before the fever words (clinic, rank 210): massage + fever is the massage answer.
+FEATURE = Feature("massage", claims=(Claim(massage_text, rank=200),))

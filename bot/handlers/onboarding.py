@@ -1,36 +1,43 @@
 """/start: language, consent, role; deep links for communities and staff invites.
 
 The later sections (pregnancy, children, community, phone) live in their own
-modules and register their steps in bot.handlers.steps.
+modules; each exports its steps, and `FLOW` below is the whole onboarding dialog.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import Update
 
-from bot import dialogs, profiles
+from bot import accounts, dialogs, profiles
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
+from bot.conversation.engine import Flow, new_dialog
 from bot.dialogs import DialogState
 from bot.domain.onboarding import Section, resume_section
-from bot.handlers import invites
+from bot.features import Feature
+from bot.handlers import (
+    invites,
+    onboarding_children,
+    onboarding_community,
+    onboarding_pregnancy,
+)
 from bot.handlers.steps import (
-    FIRST_STEP,
     FLOW,
-    STEPS,
     Step,
     advance,
     button,
     go,
     keyboard,
-    register,
     send,
     update_own_profile,
 )
 from bot.i18n import LANGUAGE_NAMES
 from bot.keyboards import main_menu
-from storage.models import Profile
-from storage.users import set_locale
+
+if TYPE_CHECKING:  # types only: handlers do not use storage
+    from storage.models import Profile
 
 LANGUAGE, CONSENT, ROLE = "language", "consent", "role"
 
@@ -57,8 +64,6 @@ async def start(update: Update, context: BotContext) -> None:
         if community and community != profile.community_code:
             if welcome:
                 await send(update, context, welcome)
-            from bot.handlers import onboarding_community
-
             await onboarding_community.offer_switch(update, context, community)
             return
         text = (
@@ -86,9 +91,9 @@ def _resume_point(
     """Where an unfinished onboarding continues: the open question, else the first
     section not yet saved; the language and consent screens only until answered."""
     if current is not None and current.flow == FLOW and not current.data.get("editing"):
-        if current.step in STEPS:
+        if ONBOARDING.step(current.step) is not None and "expired" not in current.data:
             return current, current.step
-    fresh = DialogState(FLOW, LANGUAGE, {})
+    fresh = new_dialog(FLOW)
     if profile is None or profile.consent != "given":
         return fresh, CONSENT if locale is not None else LANGUAGE
     section = resume_section(
@@ -98,14 +103,14 @@ def _resume_point(
         has_children=has_children,
         has_community=profile.community_code is not None,
     )
-    return fresh, FIRST_STEP[section]
+    return fresh, ONBOARDING.entries[section]
 
 
 async def ask_language(update: Update, context: BotContext, state: DialogState) -> None:
     _ = context.tr.gettext
     current = context.tr.locale
     buttons = [
-        button(("✓ " if loc == current else "") + LANGUAGE_NAMES[loc], LANGUAGE, loc)
+        button(("✓ " if loc == current else "") + LANGUAGE_NAMES[loc], state, LANGUAGE, loc)
         for loc in SUPPORTED_LOCALES
     ]
     await send(
@@ -126,8 +131,7 @@ async def language_pressed(
 ) -> None:
     runtime = context.runtime
     if value in SUPPORTED_LOCALES:
-        async with runtime.db.session() as session:
-            await set_locale(session, context.account.id, value, runtime.clock.now())
+        await accounts.save_language(runtime, context.account.id, value)
         context.tr = runtime.catalogs.get(value)
     await go(update, context, state, CONSENT)
 
@@ -167,8 +171,8 @@ async def ask_consent(update: Update, context: BotContext, state: DialogState) -
         context,
         text,
         keyboard(
-            [button(_("✅ I agree"), CONSENT, "yes")],
-            [button(_("No, thanks"), CONSENT, "no")],
+            [button(_("✅ I agree"), state, CONSENT, "yes")],
+            [button(_("No, thanks"), state, CONSENT, "no")],
         ),
     )
 
@@ -212,9 +216,9 @@ async def ask_role(update: Update, context: BotContext, state: DialogState) -> N
         context,
         _("Which describes you?"),
         keyboard(
-            [button(_("🤰 I am pregnant"), ROLE, "pregnant")],
-            [button(_("👶 I have a child aged 0–6"), ROLE, "parent")],
-            [button(_("Both"), ROLE, "both")],
+            [button(_("🤰 I am pregnant"), state, ROLE, "pregnant")],
+            [button(_("👶 I have a child aged 0–6"), state, ROLE, "parent")],
+            [button(_("Both"), state, ROLE, "both")],
         ),
     )
 
@@ -228,6 +232,38 @@ async def role_pressed(update: Update, context: BotContext, state: DialogState, 
     await advance(update, context, state, Section.ROLE)
 
 
-register(Step(LANGUAGE, ask_language, on_button=language_pressed))
-register(Step(CONSENT, ask_consent, on_button=consent_pressed))
-register(Step(ROLE, ask_role, on_button=role_pressed), first_of=Section.ROLE)
+async def restart(update: Update, context: BotContext, state: DialogState) -> None:
+    """After an expired onboarding: the first section not yet saved (saved answers kept)."""
+    runtime = context.runtime
+    async with runtime.db.session() as session:
+        await dialogs.clear(session, context.account.id)
+        profile = await profiles.get_profile(session, context.account.id)
+        has_children = bool(await profiles.children_of(session, context.account.id))
+    fresh, step = _resume_point(profile, has_children, None, context.account.locale)
+    if "community" in state.data:
+        fresh.data["community"] = state.data["community"]
+    await go(update, context, fresh, step)
+
+
+# The whole onboarding dialog; /me's corrections enter it at a section ("editing").
+ONBOARDING = Flow(
+    FLOW,
+    steps=(
+        Step(LANGUAGE, ask_language, on_button=language_pressed),
+        Step(CONSENT, ask_consent, on_button=consent_pressed),
+        Step(ROLE, ask_role, on_button=role_pressed),
+        *onboarding_pregnancy.STEPS,
+        *onboarding_children.STEPS,
+        *onboarding_community.STEPS,
+    ),
+    entries={
+        Section.ROLE: ROLE,
+        **onboarding_pregnancy.ENTRIES,
+        **onboarding_children.ENTRIES,
+        **onboarding_community.ENTRIES,
+    },
+    restart=restart,
+)
+
+
+FEATURE = Feature("onboarding", commands=(("start", start),), flows=(ONBOARDING,))

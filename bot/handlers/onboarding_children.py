@@ -26,7 +26,6 @@ from bot.handlers.steps import (
     go,
     keyboard,
     reask,
-    register,
     send,
     typed_text,
 )
@@ -89,7 +88,7 @@ async def ask_name(update: Update, context: BotContext, state: DialogState) -> N
         update,
         context,
         _("What do you call this child? A nickname helps you tell reports apart (optional)."),
-        keyboard([button(_("Skip"), NAME, "skip")]),
+        keyboard([button(_("Skip"), state, NAME, "skip")]),
     )
 
 
@@ -146,7 +145,12 @@ async def ask_more(update: Update, context: BotContext, state: DialogState) -> N
         update,
         context,
         _("Do you have another child aged 0–6?"),
-        keyboard([button(_("➕ Add another child"), MORE, "add"), button(_("Done"), MORE, "done")]),
+        keyboard(
+            [
+                button(_("➕ Add another child"), state, MORE, "add"),
+                button(_("Done"), state, MORE, "done"),
+            ]
+        ),
     )
 
 
@@ -158,6 +162,10 @@ async def more_pressed(update: Update, context: BotContext, state: DialogState, 
     await advance(update, context, state, Section.CHILDREN)
 
 
-register(Step(BIRTH, ask_birth, on_text=birth_typed), first_of=Section.CHILDREN)
-register(Step(NAME, ask_name, on_text=name_typed, on_button=name_pressed))
-register(Step(MORE, ask_more, on_button=more_pressed))
+# This section's steps, in the order they are asked; onboarding.py assembles the flow.
+STEPS = (
+    Step(BIRTH, ask_birth, on_text=birth_typed),
+    Step(NAME, ask_name, on_text=name_typed, on_button=name_pressed),
+    Step(MORE, ask_more, on_button=more_pressed),
+)
+ENTRIES = {Section.CHILDREN: BIRTH}

@@ -9,6 +9,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 
 from bot.communities import community_name, district_name, nearest_community
 from bot.context import BotContext
+from bot.conversation.engine import new_dialog
 from bot.dialogs import DialogState
 from bot.domain.onboarding import Section
 from bot.handlers.steps import (
@@ -19,7 +20,6 @@ from bot.handlers.steps import (
     go,
     keyboard,
     reask,
-    register,
     send,
     update_own_profile,
 )
@@ -67,12 +67,12 @@ async def ask_district(update: Update, context: BotContext, state: DialogState) 
     page = int(state.data.get("page", 0))
     shown, back, more = _paged(districts, page)
     rows = [
-        [button(district_name(d, context.tr.locale), DISTRICT, str(page * PAGE_SIZE + i))]
+        [button(district_name(d, context.tr.locale), state, DISTRICT, str(page * PAGE_SIZE + i))]
         for i, d in enumerate(shown)
     ]
     rows.append(
-        ([button("◀", DISTRICT, f"p{page - 1}")] if back else [])
-        + ([button("▶", DISTRICT, f"p{page + 1}")] if more else [])
+        ([button("◀", state, DISTRICT, f"p{page - 1}")] if back else [])
+        + ([button("▶", state, DISTRICT, f"p{page + 1}")] if more else [])
     )
     await send(
         update,
@@ -106,12 +106,12 @@ async def ask_community(update: Update, context: BotContext, state: DialogState)
         communities = list(await community_store.in_district(session, districts[index][0]))
     page = int(state.data.get("page", 0))
     shown, back, more = _paged(communities, page)
-    rows = [[button(community_name(c, context.tr.locale), COMMUNITY, c.code)] for c in shown]
+    rows = [[button(community_name(c, context.tr.locale), state, COMMUNITY, c.code)] for c in shown]
     rows.append(
-        ([button("◀", COMMUNITY, f"p{page - 1}")] if back else [])
-        + ([button("▶", COMMUNITY, f"p{page + 1}")] if more else [])
+        ([button("◀", state, COMMUNITY, f"p{page - 1}")] if back else [])
+        + ([button("▶", state, COMMUNITY, f"p{page + 1}")] if more else [])
     )
-    rows.append([button(_("⬅ Other district"), COMMUNITY, "back")])
+    rows.append([button(_("⬅ Other district"), state, COMMUNITY, "back")])
     await send(update, context, _("Choose your community:"), keyboard(*rows))
 
 
@@ -164,7 +164,12 @@ async def ask_confirm(update: Update, context: BotContext, state: DialogState) -
         update,
         context,
         _("Is your community <b>{name}</b>?").format(name=name),
-        keyboard([button(_("✅ Yes"), CONFIRM, "yes"), button(_("Choose another"), CONFIRM, "no")]),
+        keyboard(
+            [
+                button(_("✅ Yes"), state, CONFIRM, "yes"),
+                button(_("Choose another"), state, CONFIRM, "no"),
+            ]
+        ),
     )
 
 
@@ -198,7 +203,7 @@ async def _choose(update: Update, context: BotContext, state: DialogState, code:
 
 async def offer_switch(update: Update, context: BotContext, code: str) -> None:
     """A community QR link scanned by someone already registered elsewhere."""
-    state = DialogState(FLOW, CONFIRM, {"editing": True, "pending_community": code})
+    state = new_dialog(FLOW, {"editing": True, "pending_community": code})
     await go(update, context, state, CONFIRM)
 
 
@@ -239,10 +244,11 @@ async def phone_shared(update: Update, context: BotContext, state: DialogState) 
     await advance(update, context, state, Section.PHONE)
 
 
-register(
+# This section's steps, in the order they are asked; onboarding.py assembles the flow.
+STEPS = (
     Step(DISTRICT, ask_district, on_text=location_shared, on_button=district_pressed),
-    first_of=Section.COMMUNITY,
+    Step(COMMUNITY, ask_community, on_text=location_shared, on_button=community_pressed),
+    Step(CONFIRM, ask_confirm, on_text=location_shared, on_button=confirm_pressed),
+    Step(PHONE, ask_phone, on_text=phone_shared),
 )
-register(Step(COMMUNITY, ask_community, on_text=location_shared, on_button=community_pressed))
-register(Step(CONFIRM, ask_confirm, on_text=location_shared, on_button=confirm_pressed))
-register(Step(PHONE, ask_phone, on_text=phone_shared), first_of=Section.PHONE)
+ENTRIES = {Section.COMMUNITY: DISTRICT, Section.PHONE: PHONE}

@@ -31,7 +31,6 @@ from bot.handlers.steps import (
     go,
     keyboard,
     reask,
-    register,
     send,
     typed_text,
     update_own_profile,
@@ -74,9 +73,9 @@ async def ask_method(update: Update, context: BotContext, state: DialogState) ->
         context,
         _("How far along is your pregnancy? Choose what you know best:"),
         keyboard(
-            [button(_("📅 My due date"), METHOD, DUE)],
-            [button(_("🩸 First day of my last period"), METHOD, LMP)],
-            [button(_("🔢 How many weeks I am"), METHOD, WEEK)],
+            [button(_("📅 My due date"), state, METHOD, DUE)],
+            [button(_("🩸 First day of my last period"), state, METHOD, LMP)],
+            [button(_("🔢 How many weeks I am"), state, METHOD, WEEK)],
         ),
     )
 
@@ -146,7 +145,10 @@ async def ask_confirm(update: Update, context: BotContext, state: DialogState) -
         context,
         text + "\n" + _("Is this right?"),
         keyboard(
-            [button(_("✅ Yes"), CONFIRM, "yes"), button(_("✏️ No, change it"), CONFIRM, "no")]
+            [
+                button(_("✅ Yes"), state, CONFIRM, "yes"),
+                button(_("✏️ No, change it"), state, CONFIRM, "no"),
+            ]
         ),
     )
 
@@ -178,9 +180,11 @@ async def ask_colour(update: Update, context: BotContext, state: DialogState) ->
     _ = context.tr.gettext
     locale = context.tr.locale
     names = colour_names()
-    buttons = [button(entry.get(locale, colour), COLOUR, colour) for colour, entry in names.items()]
+    buttons = [
+        button(entry.get(locale, colour), state, COLOUR, colour) for colour, entry in names.items()
+    ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([button(_("I don't know"), COLOUR, "unknown")])
+    rows.append([button(_("I don't know"), state, COLOUR, "unknown")])
     await send(
         update,
         context,
@@ -201,9 +205,13 @@ async def colour_pressed(
     await advance(update, context, state, Section.PREGNANCY)
 
 
-register(Step(METHOD, ask_method, on_button=method_pressed), first_of=Section.PREGNANCY)
-register(Step(DUE, ask_due, on_text=dating_typed))
-register(Step(LMP, ask_lmp, on_text=dating_typed))
-register(Step(WEEK, ask_week, on_text=dating_typed))
-register(Step(CONFIRM, ask_confirm, on_button=confirm_pressed))
-register(Step(COLOUR, ask_colour, on_button=colour_pressed))
+# This section's steps, in the order they are asked; onboarding.py assembles the flow.
+STEPS = (
+    Step(METHOD, ask_method, on_button=method_pressed),
+    Step(DUE, ask_due, on_text=dating_typed),
+    Step(LMP, ask_lmp, on_text=dating_typed),
+    Step(WEEK, ask_week, on_text=dating_typed),
+    Step(CONFIRM, ask_confirm, on_button=confirm_pressed),
+    Step(COLOUR, ask_colour, on_button=colour_pressed),
+)
+ENTRIES = {Section.PREGNANCY: METHOD}

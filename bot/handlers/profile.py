@@ -6,6 +6,7 @@ import functools
 import html
 import json
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -13,18 +14,26 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from bot import dialogs, personal_data, profiles
 from bot.communities import community_name
 from bot.context import BotContext
+from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat as _reply
-from bot.dialogs import DialogState
+from bot.conversation.engine import enter, new_dialog
 from bot.domain.children import child_age
 from bot.domain.gestation import gestational_age
 from bot.domain.onboarding import Section
+from bot.features import Claim, Feature
 from bot.handlers import onboarding_children, onboarding_pregnancy
-from bot.handlers.steps import FIRST_STEP, FLOW, go, start_section
+from bot.handlers.steps import FLOW, go, start_section
 from bot.i18n import format_day
-from bot.keyboards import language_keyboard, main_menu
+from bot.keyboards import MENU_PROFILE, language_keyboard, main_menu
 from storage.models import Community
 
-PREFIX = "me"
+
+@dataclass(frozen=True)
+class ProfileButton(CallbackData, prefix="me"):
+    """A /me button: an action ("pregnancy", "ch", "end"...) and what it is about."""
+
+    action: str
+    arg: str | None = None
 OPT_OUT_FILE = Path(__file__).resolve().parents[2] / "content" / "opt_out.toml"
 
 
@@ -36,7 +45,9 @@ def opt_out_words() -> frozenset[str]:
 
 
 def _button(label: str, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=f"{PREFIX}:{action}")
+    """`action` is "what" or "what:about" (e.g. "ch:12")."""
+    what, _sep, about = action.partition(":")
+    return InlineKeyboardButton(label, callback_data=ProfileButton(what, about or None).pack())
 
 
 async def show_profile(update: Update, context: BotContext) -> None:
@@ -108,8 +119,12 @@ async def show_profile(update: Update, context: BotContext) -> None:
 
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    action = query.data.removeprefix(f"{PREFIX}:")
+    assert query is not None
+    pressed = ProfileButton.unpack(query.data)
+    if pressed is None:
+        await query.answer(context.tr.gettext("This button is no longer valid."))
+        return
+    action = pressed.action + (f":{pressed.arg}" if pressed.arg is not None else "")
     _ = context.tr.gettext
     runtime = context.runtime
     async with runtime.db.session() as session:
@@ -131,15 +146,15 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await start_section(update, context, sections[action], editing=True)
     elif action == "pregnant":
         # A new pregnancy: her dates, then the colour from her new booklet.
-        state = DialogState(FLOW, "", {"editing": True, "ask_colour": True})
-        await go(update, context, state, FIRST_STEP[Section.PREGNANCY])
+        state = new_dialog(FLOW, {"editing": True, "ask_colour": True})
+        await enter(update, context, state, Section.PREGNANCY)
     elif action == "colour":
-        await go(update, context, DialogState(FLOW, "", {"editing": True}), "colour")
+        await go(update, context, new_dialog(FLOW, {"editing": True}), "colour")
     elif action.startswith("ch:") and action[3:].isdigit():
         await _child_menu(update, context, int(action[3:]))
     elif action.startswith(("chb:", "chn:")) and action[4:].isdigit():
         step = onboarding_children.BIRTH if action.startswith("chb:") else onboarding_children.NAME
-        state = DialogState(FLOW, "", {"editing": True, "child_id": int(action[4:])})
+        state = new_dialog(FLOW, {"editing": True, "child_id": int(action[4:])})
         await go(update, context, state, step)
     elif action == "language":
         await _reply(
@@ -327,3 +342,19 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 # The check-in's "has the baby arrived?" answers through the same path as /me.
 pregnancy_ended = _pregnancy_ended
+
+
+FEATURE = Feature(
+    "profile",
+    # /stop and /cancel must work whatever else is going on.
+    commands=(
+        ("stop", stop_command),
+        ("cancel", cancel),
+        ("me", show_profile),
+        ("mydata", my_data),
+        ("delete", delete_request),
+    ),
+    callbacks=((ProfileButton.pattern(), on_callback),),
+    menu=((MENU_PROFILE, show_profile),),
+    claims=(Claim(stop_words, rank=0, before_dialogs=True),),
+)

@@ -1,396 +1,66 @@
-"""/report and the 📝 menu button: a dialog of steps whose answers live in the database.
-
-The pregnancy and child questions are in report_pregnancy.py and report_child.py;
-this module holds what they share: the step engine (flow "report", callbacks
-"rp:<dialog token>:<step>:<value>"), the checklist, typed readings, and the answers.
-
-Safety first, in this order, after every answer: if what is known so far is
-already an emergency, the report is stored and alerted right then and she is told
-to get care now, before any further question; she may then continue (the same
-report row is completed at the end) or ask for the nearest hospital. The final
-answer comes only after the report is committed. Texts about health come from
-content/triage (rules.toml, phq2.toml), never from here; the bot names signs and
-next steps, never a diagnosis.
-"""
+"""/report and the 📝 menu button, as one flow: who it is about, then her pregnancy's
+questions or a child's, each followed by the emergency check (see report_core.py)."""
 
 from __future__ import annotations
 
-import functools
-import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from telegram import Update
 
-from telegram import InlineKeyboardButton, Update
-
-from bot import dialogs, profiles, reports
 from bot.context import BotContext
+from bot.conversation.engine import Flow, Step
 from bot.dialogs import DialogState
-from bot.domain.triage import Assessment, Level
-from bot.domain.validation_text import load_validation_texts
-from bot.handlers.report_answer import headline, notified_line, reason_lines, who_is_told
-from bot.handlers.steps import keyboard, save, send
-from bot.i18n import format_day
-from bot.keyboards import main_menu, menu_item
+from bot.features import Feature
+from bot.handlers import report_child, report_core, report_pregnancy
+from bot.handlers.report_core import (
+    FLOW,
+    URGENT,
+    WHO,
+    ask_urgent,
+    ask_who,
+    begin,
+    start_report,
+    urgent_pressed,
+    who_pressed,
+)
+from bot.keyboards import MENU_REPORT
 
-FLOW = "report"
-PREFIX = "rp"
-WHO, URGENT = "who", "urgent"
-MEASUREMENT_ERRORS = (
-    Path(__file__).resolve().parents[2] / "content" / "triage" / "measurement_errors.toml"
+__all__ = ["REPORT", "start_report"]
+
+
+async def restart(update: Update, context: BotContext, state: DialogState) -> None:
+    """After an expired report: the same person's questions from the start. An emergency
+    part already stored stays stored, and this report completes the same row."""
+    subject = state.data.get("subject")
+    if subject not in REPORT.sequences:
+        await report_core.start_report(update, context)
+        return
+    child_id = state.data.get("child_id")
+    kept = ("t", "report_id", "told", "stored", "staffed")
+    state.data = {k: state.data[k] for k in kept if k in state.data}
+    await begin(update, context, state, subject, child_id)
+
+
+REPORT = Flow(
+    FLOW,
+    steps=(
+        Step(WHO, ask_who, on_button=who_pressed),
+        Step(URGENT, ask_urgent, on_button=urgent_pressed),
+        *report_pregnancy.STEPS,
+        *report_pregnancy.POSTPARTUM_STEPS,
+        *report_child.STEPS,
+    ),
+    sequences={
+        report_pregnancy.SUBJECT: tuple(s.name for s in report_pregnancy.STEPS),
+        report_pregnancy.POSTPARTUM: report_pregnancy.POSTPARTUM_SEQUENCE,
+        report_child.SUBJECT: tuple(s.name for s in report_child.STEPS),
+    },
+    restart=restart,
+    takes_locations=False,  # a shared location mid-report is for the clinic finder
 )
 
-Ask = Callable[[Update, BotContext, DialogState], Awaitable[None]]
-OnText = Callable[[Update, BotContext, DialogState], Awaitable[None]]
-OnButton = Callable[[Update, BotContext, DialogState, str], Awaitable[None]]
-Condition = Callable[[dict[str, Any]], bool]
 
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    ask: Ask
-    on_text: OnText | None = None
-    on_button: OnButton | None = None
-    when: Condition | None = None  # asked only when this holds for the answers so far
-    keep_keyboard: bool = False  # the checklist edits its own keyboard on each tick
-
-
-STEPS: dict[str, Step] = {}
-ORDER: dict[str, list[str]] = {}  # subject -> its steps, in the order they are asked
-
-
-def register(step: Step, subject: str | None = None) -> None:
-    STEPS[step.name] = step
-    if subject is not None:
-        ORDER.setdefault(subject, []).append(step.name)
-
-
-@functools.cache
-def measurement_texts() -> dict[str, dict[str, str]]:
-    return load_validation_texts(MEASUREMENT_ERRORS)
-
-
-def button(label: str, state: DialogState, step: str, value: str) -> InlineKeyboardButton:
-    data = f"{PREFIX}:{state.data['t']}:{step}:{value}"
-    assert len(data.encode()) <= 64, data
-    return InlineKeyboardButton(label, callback_data=data)
-
-
-async def go(update: Update, context: BotContext, state: DialogState, step: str) -> None:
-    """Move to `step`, persist, and ask its question."""
-    state.step = step
-    await save(context, state)
-    await STEPS[step].ask(update, context, state)
-
-
-async def reask(update: Update, context: BotContext, state: DialogState, problem: str) -> None:
-    """Say what was wrong and ask again; every answer already given is kept."""
-    await send(update, context, problem)
-    await STEPS[state.step].ask(update, context, state)
-
-
-# ----- starting -------------------------------------------------------------------------
-
-
-async def start_report(update: Update, context: BotContext) -> None:
-    """/report and the menu button: who is the report about?"""
-    _ = context.tr.gettext
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        children = await profiles.children_of(session, context.account.id)
-    if profile is None or profile.consent != "given":
-        await send(
-            update,
-            context,
-            _(
-                "To send a report I need your consent to keep your health information, so "
-                "your community health worker can follow up. Send /start to set up your "
-                "profile. In an emergency call {number} at once."
-            ).format(number=runtime.settings.emergency_number),
-        )
-        return
-    if not profile.pregnant and not children:
-        await send(
-            update,
-            context,
-            _(
-                "Your profile does not say that you are pregnant or have a child aged 0–6. "
-                "Add this with /me, then send /report again."
-            ),
-        )
-        return
-    state = DialogState(FLOW, "", {"t": secrets.token_hex(3)})
-    if profile.pregnant and not children:
-        await begin(update, context, state, "pregnancy")
-    elif not profile.pregnant and len(children) == 1:
-        await begin(update, context, state, "child", children[0].id)
-    else:
-        await go(update, context, state, WHO)
-
-
-async def begin(
-    update: Update,
-    context: BotContext,
-    state: DialogState,
-    subject: str,
-    child_id: int | None = None,
-) -> None:
-    state.data |= {"subject": subject, "symptoms": []}
-    if child_id is not None:
-        state.data["child_id"] = child_id
-    await go(update, context, state, ORDER[subject][0])
-
-
-async def ask_who(update: Update, context: BotContext, state: DialogState) -> None:
-    _ = context.tr.gettext
-    async with context.runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        children = await profiles.children_of(session, context.account.id)
-    rows = []
-    if profile is not None and profile.pregnant:
-        rows.append([button(_("🤰 Me (my pregnancy)"), state, WHO, "p")])
-    for child in children:
-        label = child.nickname or format_day(child.birth_date, context.tr.locale)
-        rows.append([button("👶 " + label, state, WHO, str(child.id))])
-    await send(update, context, _("Who is this report about?"), keyboard(*rows))
-
-
-async def who_pressed(update: Update, context: BotContext, state: DialogState, value: str) -> None:
-    if value == "p":
-        await begin(update, context, state, "pregnancy")
-        return
-    async with context.runtime.db.session() as session:
-        children = await profiles.children_of(session, context.account.id)
-    if value.isdigit() and int(value) in {c.id for c in children}:
-        await begin(update, context, state, "child", int(value))
-
-
-register(Step(WHO, ask_who, on_button=who_pressed))
-
-
-# ----- the flow ------------------------------------------------------------------------
-
-
-def answers(state: DialogState) -> dict[str, Any]:
-    return {k: v for k, v in state.data.items() if k in reports.DATA_KEYS}
-
-
-async def advance(update: Update, context: BotContext, state: DialogState) -> None:
-    """The current step is answered: warn now if it is an emergency, else ask the next."""
-    if await _emergency_now(update, context, state):
-        return
-    await _proceed(update, context, state, after=state.step)
-
-
-async def _proceed(update: Update, context: BotContext, state: DialogState, after: str) -> None:
-    order = ORDER[state.data["subject"]]
-    for name in order[order.index(after) + 1 :]:
-        condition = STEPS[name].when
-        if condition is None or condition(state.data):
-            await go(update, context, state, name)
-            return
-    await finish(update, context, state)
-
-
-async def _emergency_now(update: Update, context: BotContext, state: DialogState) -> bool:
-    """Store, alert and warn as soon as the answers so far show an emergency (once)."""
-    if state.data.get("report_id"):
-        return False
-    runtime = context.runtime
-    subject, child_id = state.data["subject"], state.data.get("child_id")
-    async with runtime.db.session() as session:
-        draft = await reports.assess_draft(
-            session,
-            context.account.id,
-            subject,
-            answers(state),
-            runtime.clock.now(),
-            runtime.settings,
-            child_id=child_id,
-        )
-    if draft.level != Level.EMERGENCY:
-        return False
-    state.data |= {"after": state.step, "told": list(draft.reasons), "stored": False}
-    state.step = URGENT
-    try:
-        async with runtime.db.session() as session:
-            report, assessment, _alert = await reports.submit(
-                session,
-                context.account.id,
-                subject,
-                answers(state) | {"complete": False},
-                runtime.clock.now(),
-                runtime.settings,
-                child_id=child_id,
-                catalogs=runtime.catalogs,
-            )
-            state.data |= {
-                "report_id": report.id,
-                "told": list(assessment.reasons),
-                "stored": True,
-                "staffed": await who_is_told(session, context),
-            }
-            await dialogs.save(session, context.account.id, state, runtime.clock.now())
-    finally:
-        # Even if storing failed, she hears what to do; the error handler logs the rest.
-        await STEPS[URGENT].ask(update, context, state)
-    return True
-
-
-async def ask_urgent(update: Update, context: BotContext, state: DialogState) -> None:
-    _ = context.tr.gettext
-    lines = [headline(context, Level.EMERGENCY), *reason_lines(context, state.data["told"])]
-    if state.data.get("stored"):
-        lines.append(notified_line(context, str(state.data.get("staffed"))))
-    lines.append(
-        _(
-            "If you can, answer a few more questions for your health worker; or let me "
-            "show you the nearest hospital."
-        )
-    )
-    await send(
-        update,
-        context,
-        "\n\n".join(lines),
-        keyboard(
-            [button(_("🏥 Nearest hospital"), state, URGENT, "map")],
-            [button(_("Continue the report"), state, URGENT, "go")],
-        ),
-    )
-
-
-async def urgent_pressed(
-    update: Update, context: BotContext, state: DialogState, value: str
-) -> None:
-    if value == "go":
-        await _proceed(update, context, state, after=state.data["after"])
-    elif value == "map":
-        async with context.runtime.db.session() as session:
-            await dialogs.clear(session, context.account.id)
-        await _directions(update, context, state, Level.EMERGENCY, fever_clinic=False)
-
-
-register(Step(URGENT, ask_urgent, on_button=urgent_pressed))
-
-
-async def finish(update: Update, context: BotContext, state: DialogState) -> None:
-    """Commit the report (and its alert), then answer: the answer never comes first."""
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        _report, assessment, alert = await reports.submit(
-            session,
-            context.account.id,
-            state.data["subject"],
-            answers(state) | {"complete": True},
-            runtime.clock.now(),
-            runtime.settings,
-            child_id=state.data.get("child_id"),
-            report_id=state.data.get("report_id"),
-            catalogs=runtime.catalogs,
-        )
-        await dialogs.clear(session, context.account.id)
-        staffed = await who_is_told(session, context)
-    await send(
-        update,
-        context,
-        final_answer(context, state, assessment, alert is not None, staffed),
-        main_menu(context.tr),
-    )
-    await _directions(update, context, state, assessment.level, assessment.fever_clinic)
-
-
-def final_answer(
-    context: BotContext, state: DialogState, assessment: Assessment, alerted: bool, staffed: str
-) -> str:
-    _ = context.tr.gettext
-    told = set(state.data.get("told") or ())
-    new = [r for r in assessment.reasons if r not in told]
-    reasons = reason_lines(context, new)
-    # "No danger signs" must never sit next to advice to go somewhere: one answer per level.
-    lines = (
-        []
-        if assessment.level == Level.ROUTINE and reasons
-        else [headline(context, assessment.level)]
-    )
-    lines += reasons
-    if told and assessment.level == Level.EMERGENCY:
-        lines.append(_("Thank you, your report is complete. Please do not wait: get care now."))
-    elif alerted:
-        lines.append(notified_line(context, staffed))
-    elif staffed == "staff":
-        lines.append(_("Thank you, your report is saved. Your community health worker can see it."))
-    else:
-        lines.append(_("Thank you, your report is saved."))
-    return "\n\n".join(lines)
-
-
-async def _directions(
-    update: Update, context: BotContext, state: DialogState, level: Level, fever_clinic: bool
-) -> None:
-    """End with the way to care: emergency midwifery units for her, fever clinics else."""
-    pregnant = state.data["subject"] == "pregnancy"
-    if not (fever_clinic or level == Level.EMERGENCY):
-        return
-    # Imported here: the clinic module registers itself with the router, which imports us.
-    from bot.handlers.clinic import offer_clinic_directions
-
-    await offer_clinic_directions(
-        update, context, pregnant_emergency=pregnant and level == Level.EMERGENCY
-    )
-
-
-# ----- the router's and the application's entry points ---------------------------------
-
-
-async def on_message(update: Update, context: BotContext, state: DialogState) -> None:
-    """A message while a report question is open (router FLOWS)."""
-    message = update.effective_message
-    assert message is not None
-    _ = context.tr.gettext
-    # Imported here: the router imports this module to register it.
-    from bot.handlers import router
-
-    item = menu_item(message.text, context.runtime.catalogs) if message.text else None
-    if item is not None and item in router.MENU:
-        async with context.runtime.db.session() as session:
-            await dialogs.clear(session, context.account.id)
-        await router.MENU[item](update, context)
-        return
-    if message.location is not None:  # not an answer here: perhaps the clinic finder's
-        for handler in router.FREE_TEXT:
-            if await handler(update, context):
-                return
-    step = STEPS.get(state.step)
-    if step is None:
-        return
-    if step.on_text is None or not message.text:
-        await reask(update, context, state, _("Please choose one of the buttons below."))
-        return
-    await step.on_text(update, context, state)
-
-
-async def on_callback(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _ = context.tr.gettext
-    _prefix, token, step_name, value = [*query.data.split(":", 3), "", "", ""][:4]
-    async with context.runtime.db.session() as session:
-        state = await dialogs.load(session, context.account.id)
-    step = STEPS.get(step_name)
-    if (
-        state is None
-        or state.flow != FLOW
-        or state.data.get("t") != token
-        or state.step != step_name
-        or step is None
-        or step.on_button is None
-    ):
-        await query.answer(_("This question has already been answered."))
-        return
-    await query.answer()
-    if not step.keep_keyboard and query.message is not None:
-        await query.edit_message_reply_markup(None)
-    await step.on_button(update, context, state, value)
+FEATURE = Feature(
+    "report",
+    commands=(("report", start_report),),
+    flows=(REPORT,),
+    menu=((MENU_REPORT, start_report),),
+)

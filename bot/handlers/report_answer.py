@@ -50,11 +50,11 @@ def headline(context: BotContext, level: Level) -> str:
 def notified_line(context: BotContext, staffed: str) -> str:
     _ = context.tr.gettext
     if staffed == "staff":
-        return _("Your report is saved and your community health staff have been notified.")
+        return _("Your report is saved and your community health worker has been notified.")
     if staffed == "service":
         return _("Your report is saved and the health service has been notified.")
     return _(
-        "Your report is saved, but no health worker is linked to your community in this "
-        "service yet, so nobody has been notified. Please contact your community health "
+        "Your report is saved, but no community health worker is linked to your community "
+        "in this service yet, so nobody has been notified. Please contact your community health "
         "centre or hospital yourself; in an emergency call {number}."
     ).format(number=context.runtime.settings.emergency_number)

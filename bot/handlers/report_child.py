@@ -9,13 +9,13 @@ The signs are the rules' child checklist; the age-specific thresholds (fever und
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from bot import profiles
 from bot.context import BotContext
 from bot.dialogs import DialogState
 from bot.domain.children import child_age
 from bot.domain.measurements import parse_breathing_rate, parse_spo2, parse_temperature
-from bot.handlers.report import register
 from bot.handlers.report_steps import (
     NOT_MEASURED,
     SKIP,
@@ -26,7 +26,9 @@ from bot.handlers.report_steps import (
     reading_step,
 )
 from bot.i18n import N_
-from storage.models import Child
+
+if TYPE_CHECKING:  # types only: handlers do not use storage
+    from storage.models import Child
 
 SUBJECT = "child"
 TEMP, SIGNS, SPO2, BREATH, FEVER_DAYS = "c_temp", "c_sym", "c_spo2", "c_breath", "c_fdays"
@@ -87,15 +89,12 @@ def _store_fever_days(state: DialogState, days: int) -> None:
     state.data["fever_days"] = days
 
 
-register(
+# The questions about a child, in the order they are asked (report.py makes the flow).
+STEPS = (
     reading_step(TEMP, "temperature_c", parse_temperature, temperature_question, NOT_MEASURED),
-    SUBJECT,
-)
-register(checklist_step(SIGNS, SUBJECT, signs_question), SUBJECT)
-# China's plan and NICE assess a child's SpO2 as for adults (content/triage/rules.toml).
-register(reading_step(SPO2, "spo2", parse_spo2, fixed(SPO2_QUESTION), SKIP), SUBJECT)
-register(
+    checklist_step(SIGNS, SUBJECT, signs_question),
+    # China's plan and NICE assess a child's SpO2 as for adults (content/triage/rules.toml).
+    reading_step(SPO2, "spo2", parse_spo2, fixed(SPO2_QUESTION), SKIP),
     reading_step(BREATH, "breathing_rate", parse_breathing_rate, fixed(BREATHING_QUESTION), SKIP),
-    SUBJECT,
+    days_step(FEVER_DAYS, fixed(FEVER_DAYS_QUESTION), _store_fever_days, has_fever),
 )
-register(days_step(FEVER_DAYS, fixed(FEVER_DAYS_QUESTION), _store_fever_days, has_fever), SUBJECT)

@@ -14,9 +14,10 @@ from typing import Any
 from telegram import Update
 
 from bot.context import BotContext
+from bot.conversation.engine import Step, button, go, keyboard, send
 from bot.dialogs import DialogState
 from bot.domain.measurements import parse_breathing_rate, parse_spo2, parse_temperature
-from bot.handlers.report import STEPS, Step, advance, button, go, register
+from bot.handlers.report_core import advance
 from bot.handlers.report_steps import (
     NOT_MEASURED,
     SKIP,
@@ -26,7 +27,6 @@ from bot.handlers.report_steps import (
     has_fever,
     reading_step,
 )
-from bot.handlers.steps import keyboard, send
 from bot.i18n import N_
 
 SUBJECT = "pregnancy"
@@ -153,7 +153,7 @@ async def ask_mood(update: Update, context: BotContext, state: DialogState) -> N
         context,
         _(
             "Would you like to answer two short questions about your mood? It is optional "
-            "and helps your health worker support you."
+            "and helps your community health worker support you."
         ),
         keyboard(
             [button(_("Yes, ask me"), state, MOOD, "yes"), button(_("Not now"), state, MOOD, "no")]
@@ -203,30 +203,29 @@ async def phq_pressed(update: Update, context: BotContext, state: DialogState, v
     await advance(update, context, state)
 
 
-# Symptoms come first: a danger sign there is answered before any other question.
-register(checklist_step(SYMPTOMS, SUBJECT, fixed(SYMPTOMS_QUESTION)), SUBJECT)
-register(
+# The questions about her pregnancy, in the order they are asked (report.py makes the flow).
+STEPS = (
+    # Symptoms come first: a danger sign there is answered before any other question.
+    checklist_step(SYMPTOMS, SUBJECT, fixed(SYMPTOMS_QUESTION)),
     reading_step(
         TEMP, "temperature_c", parse_temperature, fixed(TEMPERATURE_QUESTION), NOT_MEASURED
     ),
-    SUBJECT,
-)
-register(days_step(FEVER_DAYS, fixed(FEVER_DAYS_QUESTION), _store_fever_days, has_fever), SUBJECT)
-register(days_step(VOMIT_DAYS, fixed(VOMIT_DAYS_QUESTION), _store_vomit_days, _vomiting), SUBJECT)
-register(reading_step(SPO2, "spo2", parse_spo2, fixed(SPO2_QUESTION), SKIP), SUBJECT)
-register(
+    days_step(FEVER_DAYS, fixed(FEVER_DAYS_QUESTION), _store_fever_days, has_fever),
+    days_step(VOMIT_DAYS, fixed(VOMIT_DAYS_QUESTION), _store_vomit_days, _vomiting),
+    reading_step(SPO2, "spo2", parse_spo2, fixed(SPO2_QUESTION), SKIP),
     reading_step(BREATH, "breathing_rate", parse_breathing_rate, fixed(BREATHING_QUESTION), SKIP),
-    SUBJECT,
+    Step(TEST, ask_test, on_button=test_pressed),
+    Step(ISOLATION, ask_isolation, on_button=isolation_pressed),
+    Step(MOOD, ask_mood, on_button=mood_pressed),
+    Step(PHQ_1, ask_phq_1, on_button=phq_pressed, when=_wants_mood_check),
+    Step(PHQ_2, ask_phq_2, on_button=phq_pressed, when=_wants_mood_check),
 )
-register(Step(TEST, ask_test, on_button=test_pressed), SUBJECT)
-register(Step(ISOLATION, ask_isolation, on_button=isolation_pressed), SUBJECT)
-register(Step(MOOD, ask_mood, on_button=mood_pressed), SUBJECT)
-register(Step(PHQ_1, ask_phq_1, on_button=phq_pressed, when=_wants_mood_check), SUBJECT)
-register(Step(PHQ_2, ask_phq_2, on_button=phq_pressed, when=_wants_mood_check), SUBJECT)
 
 # The mother after birth (her postpartum checks): her own checklist (content/triage rules
 # for "postpartum"), then the same readings, test, isolation and mood questions.
 POSTPARTUM, PP_SYMPTOMS = "postpartum", "pp_sym"
-register(checklist_step(PP_SYMPTOMS, POSTPARTUM, fixed(SYMPTOMS_QUESTION)), POSTPARTUM)
-for _step in (TEMP, FEVER_DAYS, VOMIT_DAYS, SPO2, BREATH, TEST, ISOLATION, MOOD, PHQ_1, PHQ_2):
-    register(STEPS[_step], POSTPARTUM)
+POSTPARTUM_STEPS = (checklist_step(PP_SYMPTOMS, POSTPARTUM, fixed(SYMPTOMS_QUESTION)),)
+POSTPARTUM_SEQUENCE = (
+    PP_SYMPTOMS,
+    *(step.name for step in STEPS if step.name != SYMPTOMS),
+)

@@ -2,7 +2,7 @@
 
 A symptom checklist with toggle buttons, a typed reading (temperature, SpO2,
 breathing rate) that is explained and asked again when refused, and a count of
-days. Each ends by handing over to `report.advance`, which checks for an
+days. Each ends by handing over to `report_core.advance`, which checks for an
 emergency before asking anything else.
 """
 
@@ -18,19 +18,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import reports
 from bot.context import BotContext
+from bot.conversation.engine import Condition, Step, button, keyboard, reask, save, send
 from bot.dialogs import DialogState
 from bot.domain.intents import default_lexicon
 from bot.domain.measurements import MeasurementError
 from bot.domain.validation_text import explain
-from bot.handlers.report import (
-    Condition,
-    Step,
-    advance,
-    button,
-    measurement_texts,
-    reask,
-)
-from bot.handlers.steps import keyboard, save, send
+from bot.handlers.report_core import advance, measurement_texts
 from bot.i18n import N_
 
 # A question's text, in the user's language (some name the child, hence async).

@@ -8,26 +8,35 @@ database), also started by the "Add note" button on an alert.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import dialogs, ledger
-from bot.alert_actions import add_note, note_allowed
+from bot import ledger
+from bot.alert_actions import add_note
 from bot.communities import community_name
 from bot.context import BotContext
+from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat as _send
-from bot.dialogs import DialogState
 from bot.domain.triage import Level
+from bot.features import Claim, Feature
+from bot.handlers import staff_notes
 from bot.handlers.followup_tasks import due_message
+from bot.handlers.staff_notes import name_or_number as _name
+from bot.handlers.staff_notes import start_note
 from bot.i18n import Translator
 from bot.ledger import Entry, Scope
 from bot.reports import triage_rules
 from storage.communities import all_communities
-from storage.models import Profile
 
-PREFIX = "st"
-NOTE_FLOW = "note"
+
+@dataclass(frozen=True)
+class LedgerButton(CallbackData, prefix="st"):
+    """A ledger page ("page", number) or a note about a person ("note", their id)."""
+
+    action: str
+    value: int
 NOTE_PREVIEW = 80
 
 
@@ -37,7 +46,7 @@ async def _scope(update: Update, context: BotContext) -> Scope | None:
         scope = await ledger.scope_of(session, context.account.id, runtime.settings)
     if scope is None:
         _ = context.tr.gettext
-        text = _("This is for community health staff. Ask your administrator for an invite link.")
+        text = _("This is for community health workers. Ask your administrator for an invite link.")
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=True)
         else:
@@ -63,10 +72,6 @@ def _level(code: str | None, tr: Translator, emergency_number: str) -> str:
 def _colour(code: str | None, tr: Translator) -> str:
     colour = triage_rules().colours.get(code or "")
     return colour.name.get(tr.locale) if colour else tr.gettext("colour not given")
-
-
-def _name(entry_name: str | None, user_id: int) -> str:
-    return html.escape(entry_name or f"#{user_id}")
 
 
 def render_entry(number: int, e: Entry, context: BotContext, communities: dict[str, str]) -> str:
@@ -127,15 +132,15 @@ def _ledger_keyboard(
     items: list[Entry], number: int, pages: int, tr: Translator
 ) -> InlineKeyboardMarkup:
     notes = [
-        InlineKeyboardButton(f"📝 {i}", callback_data=f"{PREFIX}:note:{e.user_id}")
+        InlineKeyboardButton(f"📝 {i}", callback_data=LedgerButton("note", e.user_id).pack())
         for i, e in enumerate(items, start=1)
     ]
     rows = [notes[i : i + 4] for i in range(0, len(notes), 4)]
     nav = []
     if number > 1:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"{PREFIX}:page:{number - 1}"))
+        nav.append(InlineKeyboardButton("◀", callback_data=LedgerButton("page", number - 1).pack()))
     if number < pages:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"{PREFIX}:page:{number + 1}"))
+        nav.append(InlineKeyboardButton("▶", callback_data=LedgerButton("page", number + 1).pack()))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
@@ -218,59 +223,6 @@ async def export_ledger(update: Update, context: BotContext) -> None:
 # ----- notes ---------------------------------------------------------------------------------
 
 
-async def start_note(
-    update: Update, context: BotContext, subject_user_id: int, alert_id: int | None = None
-) -> bool:
-    """Ask for a note about a person; False (and nothing saved) if not theirs to note."""
-    runtime = context.runtime
-    _ = context.tr.gettext
-    async with runtime.db.session() as session:
-        allowed = await note_allowed(
-            session, context.account.id, subject_user_id, runtime.settings, alert_id=alert_id
-        )
-        profile = await session.get(Profile, subject_user_id)
-        if allowed:
-            state = DialogState(NOTE_FLOW, "text", {"subject": subject_user_id, "alert": alert_id})
-            await dialogs.save(session, context.account.id, state, runtime.clock.now())
-    if not allowed:
-        await _send(update, context, _("You can only add notes about people in your communities."))
-        return False
-    name = _name(profile.display_name if profile else None, subject_user_id)
-    await _send(
-        update,
-        context,
-        _("Write your note about {name} and send it as one message. /cancel stops.").format(
-            name=name
-        ),
-    )
-    return True
-
-
-async def on_note_message(update: Update, context: BotContext, state: DialogState) -> None:
-    """FLOWS["note"]: the next text is the note."""
-    message = update.effective_message
-    _ = context.tr.gettext
-    if message is None or not message.text:
-        await _send(update, context, _("Please send the note as text, or /cancel."))
-        return
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        note = await add_note(
-            session,
-            int(state.data["subject"]),
-            context.account.id,
-            message.text,
-            runtime.clock.now(),
-            runtime.settings,
-            alert_id=state.data.get("alert"),
-        )
-        await dialogs.clear(session, context.account.id)
-    if note is None:
-        await _send(update, context, _("You can only add notes about people in your communities."))
-        return
-    await _send(update, context, _("Note saved. It shows in /ledger."))
-
-
 async def note_command(update: Update, context: BotContext) -> None:
     """`/note ID` asks for the text; `/note ID text` saves it at once."""
     scope = await _scope(update, context)
@@ -306,13 +258,13 @@ async def note_command(update: Update, context: BotContext) -> None:
 
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     _ = context.tr.gettext
-    parts = query.data.split(":")
-    action, value = [*parts, "", ""][1:3]
-    if action not in ("page", "note") or not value.isdigit():
+    pressed = LedgerButton.unpack(query.data)
+    if pressed is None or pressed.action not in ("page", "note") or pressed.value < 0:
         await query.answer(_("This button is no longer valid."))
         return
+    action, value = pressed.action, pressed.value
     scope = await _scope(update, context)
     if scope is None:
         return
@@ -325,11 +277,17 @@ async def on_callback(update: Update, context: BotContext) -> None:
     await start_note(update, context, int(value))
 
 
-async def note_in_progress(update: Update, context: BotContext) -> bool:
-    """Router priority: a staff member writing a note gets it saved, whatever it says."""
-    async with context.runtime.db.session() as session:
-        state = await dialogs.load(session, context.account.id)
-    if state is None or state.flow != NOTE_FLOW:
-        return False
-    await on_note_message(update, context, state)
-    return True
+FEATURE = Feature(
+    "staff_tools",
+    commands=(
+        ("ledger", show_ledger),
+        ("due", show_due),
+        ("export", export_ledger),
+        ("note", note_command),
+    ),
+    callbacks=((LedgerButton.pattern(), on_callback),),
+    flows=(staff_notes.NOTE,),
+    # A staff note describes someone else ("bleeding, sent to hospital"): it must be
+    # stored as written, not answered as the writer's own danger sign.
+    claims=(Claim(staff_notes.note_in_progress, rank=10, before_dialogs=True),),
+)

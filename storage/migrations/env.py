@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.config import load_settings
 
 target_metadata = SQLModel.metadata
 
@@ -31,7 +32,6 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_with_url() -> None:
-    from bot.config import load_settings
 
     engine = create_async_engine(load_settings().database_url)
     async with engine.connect() as conn:
