@@ -156,3 +156,44 @@ async def test_a_priority_mother_isolating_gets_one_task_a_week_not_an_alert(
     worker = harness.user(WORKER, language_code="en")
     due = await worker.send("/due")
     assert "isolating" in due.text and str(MOTHER) in due.text
+
+
+async def test_report_from_the_menu_offers_her_own_health_in_the_42_days_after_birth(
+    harness: BotHarness,
+) -> None:
+    """/report by a mother a week after the birth: about her or about the baby; her own
+    report asks her postpartum checklist and is stored as a postpartum report."""
+    db = harness.runtime.db
+    await factories.community(db)
+    await factories.parent(db, MOTHER, [TODAY - timedelta(days=7)], locale="en")
+    async with db.session() as session:
+        profile = await session.get(Profile, MOTHER)
+        assert profile is not None
+        profile.pregnancy_outcome = "birth"
+    mother = harness.user(MOTHER, language_code="en")
+    asked = await mother.send("/report")
+    assert asked.buttons == ["🤱 Me (after the birth)", "👶 child1"]
+    await mother.press("🤱 Me (after the birth)")
+    assert "Heavy bleeding or clots" in str(mother.last_keyboard_message().inline_buttons)
+    await mother.press("Heavy bleeding or clots")
+    await mother.press("Done")
+    async with db.session() as session:
+        [report] = (await session.exec(select(Report))).all()
+    assert report.subject == "postpartum" and report.child_id is None
+    assert report.level == "emergency"
+
+
+async def test_report_after_the_postpartum_period_goes_straight_to_the_child(
+    harness: BotHarness,
+) -> None:
+    db = harness.runtime.db
+    await factories.community(db)
+    await factories.parent(db, MOTHER, [TODAY - timedelta(days=43)], locale="en")
+    async with db.session() as session:
+        profile = await session.get(Profile, MOTHER)
+        assert profile is not None
+        profile.pregnancy_outcome = "birth"
+    mother = harness.user(MOTHER, language_code="en")
+    asked = await mother.send("/report")
+    assert "🤱 Me (after the birth)" not in asked.buttons
+    assert "Heavy bleeding or clots" not in str(asked.texts)

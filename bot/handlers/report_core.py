@@ -35,6 +35,7 @@ from bot.conversation.engine import (
     send,
 )
 from bot.dialogs import DialogState
+from bot.domain.postpartum import in_postpartum_period
 from bot.domain.triage import Assessment, Level
 from bot.domain.validation_text import load_validation_texts
 from bot.handlers.clinic import offer_clinic_directions
@@ -44,6 +45,7 @@ from bot.keyboards import main_menu
 
 FLOW = "report"
 WHO, URGENT = "who", "urgent"
+POSTPARTUM = "postpartum"  # the report subject of the mother herself after the birth
 MEASUREMENT_ERRORS = (
     Path(__file__).resolve().parents[2] / "content" / "triage" / "measurement_errors.toml"
 )
@@ -85,12 +87,23 @@ async def start_report(update: Update, context: BotContext) -> None:
         )
         return
     state = new_dialog(FLOW)
+    after_birth = _after_birth(context, profile, children)
     if profile.pregnant and not children:
         await begin(update, context, state, "pregnancy")
-    elif not profile.pregnant and len(children) == 1:
+    elif not profile.pregnant and len(children) == 1 and not after_birth:
         await begin(update, context, state, "child", children[0].id)
     else:
+        # Several people it could be about; a mother after the birth is one of them.
         await go(update, context, state, WHO)
+
+
+def _after_birth(context: BotContext, profile: Any, children: list[Any]) -> bool:
+    return in_postpartum_period(
+        outcome=profile.pregnancy_outcome,
+        pregnant=profile.pregnant,
+        births=(child.birth_date for child in children),
+        today=context.runtime.today(),
+    )
 
 
 async def begin(
@@ -114,6 +127,8 @@ async def ask_who(update: Update, context: BotContext, state: DialogState) -> No
     rows = []
     if profile is not None and profile.pregnant:
         rows.append([button(_("🤰 Me (my pregnancy)"), state, WHO, "p")])
+    elif profile is not None and _after_birth(context, profile, children):
+        rows.append([button(_("🤱 Me (after the birth)"), state, WHO, "m")])
     for child in children:
         label = child.nickname or format_day(child.birth_date, context.tr.locale)
         rows.append([button("👶 " + label, state, WHO, str(child.id))])
@@ -125,7 +140,12 @@ async def who_pressed(update: Update, context: BotContext, state: DialogState, v
         await begin(update, context, state, "pregnancy")
         return
     async with context.runtime.db.session() as session:
+        profile = await profiles.get_profile(session, context.account.id)
         children = await profiles.children_of(session, context.account.id)
+    if value == "m":
+        if profile is not None and _after_birth(context, profile, children):
+            await begin(update, context, state, POSTPARTUM)
+        return
     if value.isdigit() and int(value) in {c.id for c in children}:
         await begin(update, context, state, "child", int(value))
 

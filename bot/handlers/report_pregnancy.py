@@ -17,7 +17,7 @@ from bot.context import BotContext
 from bot.conversation.engine import Step, button, go, keyboard, send
 from bot.dialogs import DialogState
 from bot.domain.measurements import parse_breathing_rate, parse_spo2, parse_temperature
-from bot.handlers.report_core import advance
+from bot.handlers.report_core import POSTPARTUM, advance
 from bot.handlers.report_steps import (
     NOT_MEASURED,
     SKIP,
@@ -223,7 +223,7 @@ STEPS = (
 
 # The mother after birth (her postpartum checks): her own checklist (content/triage rules
 # for "postpartum"), then the same readings, test, isolation and mood questions.
-POSTPARTUM, PP_SYMPTOMS = "postpartum", "pp_sym"
+PP_SYMPTOMS = "pp_sym"
 POSTPARTUM_STEPS = (checklist_step(PP_SYMPTOMS, POSTPARTUM, fixed(SYMPTOMS_QUESTION)),)
 POSTPARTUM_SEQUENCE = (
     PP_SYMPTOMS,
