@@ -111,6 +111,9 @@ async def test_a_small_broadcast_goes_at_once_and_can_be_cancelled_or_discarded(
     await drain(harness)
     assert received(harness, MOTHERS[0], "Clinic list") == []
     await admin.send("/broadcast parents\nzh: 疫苗接种活动")
+    for forged in ("bc:drop:²", f"bc:send:{'9' * 26}", "bc:explode:2", "bc:"):
+        refused = await admin.press("", data=forged)
+        assert refused.answer_text == "This button is no longer valid."
     dropped = await admin.press("Discard")
     assert "discarded" in dropped.text
     await drain(harness)

@@ -125,6 +125,13 @@ async def test_an_unanswered_checkin_becomes_a_staff_task_closed_from_due(
     worker = harness.user(WORKER, language_code=words["language_code"])
     due = await worker.send("/due")
     assert words["task"] in due.text
+    if locale == "en":
+        # Forged or garbled presses are answered and close nothing.
+        for forged in ("ft:o:²:reached:", f"ft:c:{'9' * 26}:", f"ft:o:{task.id}:bogus:", "ft:"):
+            refused = await worker.press("", data=forged)
+            assert refused.answer_text == "This button is no longer valid."
+        async with harness.runtime.db.session() as session:
+            assert (await session.exec(select(FollowupTask))).one().status == "open"
     await worker.press(words["close"])
     closed = await worker.press(words["reached"])
     assert words["closed"] in closed.text

@@ -22,6 +22,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.broadcasts.buttons import BroadcastButton
 from bot.i18n import Translator, negotiate_locale
 from bot.outbox import enqueue
 from bot.runtime import Runtime
@@ -130,7 +131,7 @@ def render(progress: Progress, tr: Translator, *, final: bool = False) -> str:
 def cancel_markup(broadcast_id: int, tr: Translator) -> dict[str, Any]:
     """The Cancel button under a running broadcast's progress message (Bot API JSON)."""
     label = tr.gettext("Cancel the broadcast")
-    button = {"text": label, "callback_data": f"bc:cancel:{broadcast_id}"}
+    button = {"text": label, "callback_data": BroadcastButton("cancel", broadcast_id).pack()}
     return {"inline_keyboard": [[button]]}
 
 

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 
 from bot.access import is_admin
 from bot.broadcasts import compose, export, progress, service
+from bot.broadcasts.buttons import PREFIX, BroadcastButton
 from bot.broadcasts.segments import text_for
 from bot.context import BotContext
 from bot.features import Feature, prefix_pattern
@@ -21,8 +22,6 @@ from bot.i18n import negotiate_locale
 from bot.outbox import enqueue
 from storage import broadcasts as queries
 from storage.models import Broadcast, User
-
-PREFIX = "bc"
 
 
 def _errors(context: BotContext) -> dict[str, str]:
@@ -105,11 +104,20 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
             [
                 [
                     InlineKeyboardButton(
-                        _("Send a test to me"), callback_data=f"bc:test:{staged.id}"
+                        _("Send a test to me"),
+                        callback_data=BroadcastButton("test", staged.id).pack(),
                     )
                 ],
-                [InlineKeyboardButton(_("Send it"), callback_data=f"bc:send:{staged.id}")],
-                [InlineKeyboardButton(_("Discard"), callback_data=f"bc:drop:{staged.id}")],
+                [
+                    InlineKeyboardButton(
+                        _("Send it"), callback_data=BroadcastButton("send", staged.id).pack()
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        _("Discard"), callback_data=BroadcastButton("drop", staged.id).pack()
+                    )
+                ],
             ]
         ),
     )
@@ -120,11 +128,11 @@ async def on_callback(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     runtime = context.runtime
     _ = context.tr.gettext
-    action, _sep, raw_id = query.data.removeprefix(f"{PREFIX}:").partition(":")
-    if not is_admin(runtime.settings, context.account.id) or not raw_id.isdigit():
+    pressed = BroadcastButton.unpack(query.data)
+    if not is_admin(runtime.settings, context.account.id) or pressed is None:
         await query.answer(_("This button is no longer valid."))
         return
-    broadcast_id, admin = int(raw_id), context.account.id
+    action, broadcast_id, admin = pressed.action, pressed.broadcast_id, context.account.id
     try:
         if action == "test":
             async with runtime.db.session() as session:
@@ -218,7 +226,12 @@ async def _ask_others(context: BotContext, broadcast: Broadcast, others: list[in
                 now=now,
                 reply_markup={
                     "inline_keyboard": [
-                        [{"text": _("Confirm"), "callback_data": f"bc:confirm:{broadcast.id}"}]
+                        [
+                            {
+                                "text": _("Confirm"),
+                                "callback_data": BroadcastButton("confirm", broadcast.id).pack(),
+                            }
+                        ]
                     ]
                 },
             )

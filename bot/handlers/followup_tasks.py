@@ -9,6 +9,7 @@ communities. It then leaves /due; the audit log keeps who closed it and how.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import ledger
 from bot.context import BotContext
+from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat as send
 from bot.domain.triage import Level
 from bot.features import Feature, prefix_pattern
@@ -32,9 +34,21 @@ if TYPE_CHECKING:  # types only: handlers do not use storage
 PREFIX = "ft"
 
 
+@dataclass(frozen=True)
+class TaskButton(CallbackData, prefix=PREFIX):
+    """A /due button: turn to page `number` ("p"), offer the outcomes of task `number`
+    ("c"), or close it with `outcome` ("o"). Parsed by the one codec, so a forged or
+    garbled press (e.g. a '²' for a digit) is answered and changes nothing."""
+
+    action: str
+    number: int
+    outcome: str | None = None
+
+
 def close_button(task_id: int, tr: Translator) -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        tr.gettext("Close task #{id}").format(id=task_id), callback_data=f"{PREFIX}:c:{task_id}"
+        tr.gettext("Close task #{id}").format(id=task_id),
+        callback_data=TaskButton("c", task_id).pack(),
     )
 
 
@@ -43,7 +57,7 @@ def outcome_keyboard(task_id: int, tr: Translator) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    tr.gettext(OUTCOME_LABELS[o]), callback_data=f"{PREFIX}:o:{task_id}:{o}"
+                    tr.gettext(OUTCOME_LABELS[o]), callback_data=TaskButton("o", task_id, o).pack()
                 )
             ]
             for o in OUTCOMES
@@ -152,9 +166,9 @@ def render_due(
     rows = [[close_button(t.id, context.tr)] for t in page.tasks if t.id is not None]
     nav = []
     if page.number > 1:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"{PREFIX}:p:{page.number - 1}"))
+        nav.append(InlineKeyboardButton("◀", callback_data=TaskButton("p", page.number - 1).pack()))
     if page.number < page.pages:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"{PREFIX}:p:{page.number + 1}"))
+        nav.append(InlineKeyboardButton("▶", callback_data=TaskButton("p", page.number + 1).pack()))
     if nav:
         rows.append(nav)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
@@ -180,26 +194,30 @@ async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     _ = context.tr.gettext
-    action, task_id, outcome = [*query.data.split(":"), "", "", ""][1:4]
+    pressed = TaskButton.unpack(query.data)
     runtime = context.runtime
     async with runtime.db.session() as session:
         scope = await ledger.scope_of(session, context.account.id, runtime.settings)
-    if scope is None or not task_id.isdigit() or action not in ("c", "o", "p"):
+    valid = pressed is not None and (
+        pressed.action in ("c", "p") or (pressed.action == "o" and pressed.outcome in OUTCOMES)
+    )
+    if scope is None or pressed is None or not valid:
         await query.answer(_("This button is no longer valid."))
         return
+    action, task_id, outcome = pressed.action, pressed.number, pressed.outcome or ""
     if action == "p":
-        text, markup = await due_message(context, scope, int(task_id))
+        text, markup = await due_message(context, scope, task_id)
         await query.answer()
         await query.edit_message_text(text, reply_markup=markup)
         return
     if action == "c":
         await query.answer()
-        await query.edit_message_reply_markup(outcome_keyboard(int(task_id), context.tr))
+        await query.edit_message_reply_markup(outcome_keyboard(task_id, context.tr))
         return
     async with runtime.db.session() as session:
         closed = await close_task(
             session,
-            int(task_id),
+            task_id,
             outcome,
             context.account.id,
             scope.communities,
