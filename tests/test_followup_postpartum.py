@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from bot import reports
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.devtools.harness import BotHarness
+from bot.devtools.harness import BotHarness, ChatUser
 from bot.handlers.checkin import answer_task
 from storage.db import Database
 from storage.models import Alert, Child, FollowupItem, FollowupTask, Profile, Report
@@ -158,19 +158,25 @@ async def test_a_priority_mother_isolating_gets_one_task_a_week_not_an_alert(
     assert "isolating" in due.text and str(MOTHER) in due.text
 
 
+async def _gave_birth(harness: BotHarness, *, days_ago: int) -> ChatUser:
+    """A mother whose pregnancy ended with a birth `days_ago` (one child)."""
+    db = harness.runtime.db
+    await factories.community(db)
+    await factories.parent(db, MOTHER, [TODAY - timedelta(days=days_ago)], locale="en")
+    async with db.session() as session:
+        profile = await session.get(Profile, MOTHER)
+        assert profile is not None
+        profile.pregnancy_outcome = "birth"
+    return harness.user(MOTHER, language_code="en")
+
+
 async def test_report_from_the_menu_offers_her_own_health_in_the_42_days_after_birth(
     harness: BotHarness,
 ) -> None:
     """/report by a mother a week after the birth: about her or about the baby; her own
     report asks her postpartum checklist and is stored as a postpartum report."""
     db = harness.runtime.db
-    await factories.community(db)
-    await factories.parent(db, MOTHER, [TODAY - timedelta(days=7)], locale="en")
-    async with db.session() as session:
-        profile = await session.get(Profile, MOTHER)
-        assert profile is not None
-        profile.pregnancy_outcome = "birth"
-    mother = harness.user(MOTHER, language_code="en")
+    mother = await _gave_birth(harness, days_ago=7)
     asked = await mother.send("/report")
     assert asked.buttons == ["🤱 Me (after the birth)", "👶 child1"]
     await mother.press("🤱 Me (after the birth)")
@@ -186,14 +192,8 @@ async def test_report_from_the_menu_offers_her_own_health_in_the_42_days_after_b
 async def test_report_after_the_postpartum_period_goes_straight_to_the_child(
     harness: BotHarness,
 ) -> None:
-    db = harness.runtime.db
-    await factories.community(db)
-    await factories.parent(db, MOTHER, [TODAY - timedelta(days=43)], locale="en")
-    async with db.session() as session:
-        profile = await session.get(Profile, MOTHER)
-        assert profile is not None
-        profile.pregnancy_outcome = "birth"
-    mother = harness.user(MOTHER, language_code="en")
+    mother = await _gave_birth(harness, days_ago=43)
     asked = await mother.send("/report")
-    assert "🤱 Me (after the birth)" not in asked.buttons
+    # No "who is it about?" step: straight to the baby's questions.
+    assert "🤱 Me (after the birth)" not in asked.buttons and "👶 child1" not in asked.buttons
     assert "Heavy bleeding or clots" not in str(asked.texts)
