@@ -159,6 +159,10 @@ async def test_all_well_is_a_report_without_an_alert_and_an_old_press_is_refused
     forged = checkin.inline_buttons[0]["callback_data"]
     reply = await mother.press("", data=forged)
     assert words["stale"] in reply.answer_text
+    # Garbled ids ('²', 26 digits) are refused the same way, never reaching int() or SQL.
+    for garbled in ("ci:²:tok:ok_home", f"ci:{'9' * 26}:tok:ok_home", "ci:1:tok:", "ci:"):
+        reply = await mother.press("", data=garbled)
+        assert words["stale"] in reply.answer_text
     clock.advance(hours=5)
     await drain(harness)
     assert not any(words["nudge"] in t for t in to_her(harness))

@@ -8,12 +8,14 @@ own, so a press on an old message (an answered or cancelled check-in) is refused
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.conversation.callback_data import CallbackData
 from bot.education.catalog import ContentCatalog
 from bot.handlers.report_pregnancy import phq2
 from bot.i18n import N_, Translator
@@ -58,10 +60,19 @@ DANGER_POSTPARTUM = N_(
 )
 
 
+@dataclass(frozen=True)
+class CheckinButton(CallbackData, prefix=PREFIX):
+    """`ci:<item id>:<token>:<value>`: the answer to one sent follow-up item. The token is
+    the item's own, so only the message it was sent with can answer it; the codec refuses
+    garbled ids ('²', 26 digits) instead of letting them reach int() or the database."""
+
+    item_id: int
+    token: str
+    value: str
+
+
 def callback(item_id: int, token: str, value: str) -> str:
-    data = f"{PREFIX}:{item_id}:{token}:{value}"
-    assert len(data.encode()) <= 64, data
-    return data
+    return CheckinButton(item_id, token, value).pack()
 
 
 def _button(label: str, item_id: int, token: str, value: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from bot.conversation.chat import send_to_chat as send
 from bot.dialogs import DialogState
 from bot.features import Feature, prefix_pattern
 from bot.followup import tasks
-from bot.followup.messages import PREFIX, phq2_question
+from bot.followup.messages import PREFIX, CheckinButton, phq2_question
 from bot.handlers import profile as profile_handlers
 from bot.handlers import report_core as report
 from bot.handlers.report_answer import who_is_told
@@ -58,8 +58,8 @@ def answer_task(ref: str, value: str) -> tuple[str, str] | None:
 
 
 def parse(data: str) -> tuple[int, str, str] | None:
-    _prefix, item_id, token, value = [*data.split(":", 3), "", "", ""][:4]
-    return (int(item_id), token, value) if item_id.isdigit() and value else None
+    pressed = CheckinButton.unpack(data)
+    return None if pressed is None else (pressed.item_id, pressed.token, pressed.value)
 
 
 async def _answer(
