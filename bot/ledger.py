@@ -23,10 +23,6 @@ from bot.config import Settings
 from bot.domain.children import ChildAge, child_age
 from bot.domain.gestation import PREGNANCY_DAYS, GestationalAge, gestational_age
 from bot.domain.triage import Rules
-from bot.ledger_csv import CSV_HEADER as CSV_HEADER
-from bot.ledger_csv import CsvLabels as CsvLabels
-from bot.ledger_csv import csv_labels as csv_labels
-from bot.ledger_csv import to_csv as to_csv
 from storage import ledger as queries
 from storage.models import Alert, Profile
 

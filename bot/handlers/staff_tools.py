@@ -13,7 +13,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import ledger
+from bot import ledger, ledger_csv
 from bot.alert_actions import add_note
 from bot.communities import community_name
 from bot.context import BotContext
@@ -208,8 +208,8 @@ async def export_ledger(update: Update, context: BotContext) -> None:
     async with runtime.db.session() as session:
         everyone = await ledger.entries(session, scope, now=now, today=runtime.today(), rules=rules)
         ledger.record_view(session, scope, "ledger_export", [e.user_id for e in everyone], now)
-    labels = ledger.csv_labels(tr, rules, runtime.settings.emergency_number)
-    data = ledger.to_csv(everyone, labels, runtime.settings.zone)
+    labels = ledger_csv.csv_labels(tr, rules, runtime.settings.emergency_number)
+    data = ledger_csv.to_csv(everyone, labels, runtime.settings.zone)
     chat = update.effective_chat
     assert chat is not None
     filename = f"ledger-{runtime.today().isoformat()}.csv"
