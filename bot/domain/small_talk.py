@@ -1,7 +1,7 @@
 """Small talk: a message that only greets or thanks, in any supported language.
 
-A first-time user often starts with "你好" or "hi", and ends with "谢谢": answering
-"I did not understand" to that feels cold. Only the whole message counts (after
+A first-time user often starts with a hello ("hi", or its Chinese) and ends with a thank
+you: answering "I did not understand" to that feels cold. Only the whole message counts (after
 punctuation, spaces and emoji are dropped), so a greeting followed by a question
 or a danger sign is handled as that question. The phrases are data in
 content/intents.toml (`greeting`, `thanks` in each language table).

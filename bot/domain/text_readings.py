@@ -1,9 +1,9 @@
 """Numbers written inside a message: temperature, SpO2, breathing rate, a child's age, a week.
 
-"我两个月的宝宝发烧了38.3度" (my two-month-old has a fever of 38.3), "my 6 week old has
-38.2", "孕20周胎动少了" (20 weeks pregnant, the baby moves less): the age, the reading and
-the week in the message decide the level as much as the words do, so triage gets them as
-numbers (the Chinese here are examples of what people type, never shown to anyone).
+"my two-month-old has a fever of 38.3", "my 6 week old has 38.2", "20 weeks pregnant,
+the baby moves less" (and the same typed in Chinese): the age, the reading
+and the week in the message decide the level as much as the words do, so triage gets
+them as numbers.
 Each reading goes through the same checks as a typed answer (bot/domain/measurements.py),
 so an impossible number never reaches triage.
 

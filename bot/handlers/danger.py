@@ -1,8 +1,8 @@
 """Danger signs typed as free text: triaged, answered, stored and alerted like a report.
 
-Registered in the router's PRIORITY_TEXT right after the STOP words, so it runs before
-any dialog step, menu or topic search: "见红了" (spotting) typed in the middle of
-onboarding or a report is answered at once, and the dialog is left as it was.
+Its free-text claim (rank 20, before dialogs) comes right after the STOP words, so it
+runs before any dialog step, menu or topic search: a word for spotting typed in the
+middle of onboarding or a report is answered at once, and the dialog is left as it was.
 
 The message goes through the same path as the checklist: the recogniser finds the
 checklist's symptoms and any age, temperature or week in the text; the profile adds the
