@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot.devtools.harness import BotHarness
-from storage.models import Alert, Report, User
+from storage.models import Alert, Profile, Report, User
 from tests import factories
 from tests.alert_helpers import drain
 from tests.factories import TODAY
@@ -131,4 +131,60 @@ async def test_a_typed_danger_sign_from_someone_without_a_community_reaches_the_
     assert "the health service has been notified" in reply.text
     admin = await harness.telegram.wait_for(lambda c: c.chat_id == 9000)  # ADMIN_IDS
     assert "my waters broke" in admin.text
+    await drain(harness)
+
+
+async def _after_birth(harness: BotHarness, *, days_ago: int) -> list:
+    """A mother whose pregnancy ended with a birth `days_ago`, and an older child."""
+    db = harness.runtime.db
+    children = await factories.parent(
+        db, MOTHER, [TODAY - timedelta(days=days_ago), TODAY - timedelta(days=800)]
+    )
+    async with db.session() as session:
+        profile = await session.get(Profile, MOTHER)
+        assert profile is not None
+        profile.pregnancy_outcome = "birth"
+    return children
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "staff_words"),
+    [
+        ("zh-hans", "我出了好多血，有血块", "大量出血"),
+        ("en", "I am bleeding a lot", "Heavy bleeding"),
+    ],
+)
+async def test_her_own_bleeding_after_the_birth_is_a_postpartum_report(
+    harness: BotHarness, language: str, text: str, staff_words: str
+) -> None:
+    await _staffed_community(harness, "zh_Hans" if language == "zh-hans" else "en")
+    await _after_birth(harness, days_ago=10)
+    reply = await harness.user(MOTHER, language_code=language).send(text)
+    assert reply.text.startswith("🚨") and "120" in reply.text
+    [report] = await _reports(harness, MOTHER)
+    assert (report.subject, report.child_id, report.level) == ("postpartum", None, "emergency")
+    assert "heavy_bleeding" in report.data["symptoms"]
+    alert = await harness.telegram.wait_for(
+        lambda c: c.chat_id == STAFF and c.method == "sendMessage"
+    )
+    assert staff_words in alert.text and text in alert.text
+    await drain(harness)
+
+
+@pytest.mark.parametrize(("language", "text"), [("zh-hans", "我刚才晕倒了"), ("en", "I fainted")])
+async def test_i_fainted_is_about_her_not_her_toddler(
+    harness: BotHarness, language: str, text: str
+) -> None:
+    await _staffed_community(harness, "en")
+    db = harness.runtime.db
+    await factories.parent(db, MOTHER, [TODAY - timedelta(days=800)])
+    async with db.session() as session:
+        profile = await session.get(Profile, MOTHER)
+        assert profile is not None
+        profile.pregnant, profile.due_date = True, TODAY + timedelta(days=70)  # and a toddler
+    reply = await harness.user(MOTHER, language_code=language).send(text)
+    assert reply.text.startswith("🚨") and "120" in reply.text
+    [report] = await _reports(harness, MOTHER)
+    assert (report.subject, report.child_id) == ("pregnancy", None)
+    assert report.data["symptoms"] == ["fainting"]
     await drain(harness)

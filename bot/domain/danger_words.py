@@ -36,9 +36,9 @@ from bot.domain.negation import CLAUSE_BREAK, negated_before
 from bot.domain.text_readings import TextReadings, readings_in_text
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "danger_words.toml"
-KINDS = ("pregnancy", "child")
+KINDS = ("pregnancy", "postpartum", "child")
 _MARKERS = ("ignore", "education", "now", "hypothetical", "past", "other_person", "question")
-_MARKERS += ("child", "baby", "pregnancy")
+_MARKERS += ("child", "baby", "pregnancy", "self")
 
 
 class DangerWordsError(ValueError):
@@ -95,6 +95,7 @@ class Findings:
     about_child: bool = False  # names a child, or a child's age
     about_baby: bool = False  # "宝宝", "baby": a child, or the unborn baby
     about_pregnancy: bool = False
+    about_self: bool = False  # "我", "I", "my": the writer (unless a child or baby is named)
     other_person: bool = False  # a statement about someone else: answer, but store nothing
 
     def symptoms(self, kind: str, words: DangerWords | None = None) -> frozenset[str]:
@@ -278,6 +279,7 @@ def recognise(text: str, words: DangerWords | None = None) -> Findings:
         about_child=marked("child") or readings.age_days is not None,
         about_baby=marked("baby"),
         about_pregnancy=marked("pregnancy") or readings.gestation_days is not None,
+        about_self=marked("self"),
         other_person=other,
     )
 

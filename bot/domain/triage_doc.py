@@ -111,16 +111,17 @@ def render(rules: Rules, words: DangerWords) -> str:
         "## Signs recognised in free text",
         "",
         "A typed message is turned into these checklist signs and then triaged by the rules",
-        "above (with any age, temperature or week written in it, else the profile's).",
+        "above (with any age, temperature or week written in it, else the profile's). A",
+        "mother's own sign is triaged as postpartum in the 42 days after a birth.",
         "",
-        "| sign | pregnancy | child | sources |",
-        "|---|---|---|---|",
+        "| sign | pregnancy | postpartum | child | sources |",
+        "|---|---|---|---|---|",
     ]
     for sign in words.signs:
         label = {k: rules.symptoms[c].label.en for k, c in sign.symptoms.items()}
         lines.append(
-            f"| `{sign.id}` | {label.get('pregnancy', '-')} | {label.get('child', '-')} "
-            f"| {', '.join(sign.sources)} |"
+            f"| `{sign.id}` | {label.get('pregnancy', '-')} | {label.get('postpartum', '-')} "
+            f"| {label.get('child', '-')} | {', '.join(sign.sources)} |"
         )
     lines += ["", "## Sources", ""]
     for key, source in rules.sources.items():

@@ -23,6 +23,7 @@ from bot import dialogs, profiles, reports
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as send
 from bot.domain.danger_words import default_danger_words, recognise
+from bot.domain.postpartum import in_postpartum_period
 from bot.domain.triage import Level
 from bot.domain.triage_text import Person, TextTriage, triage_text
 from bot.features import Claim, Feature
@@ -56,6 +57,13 @@ async def danger_words(update: Update, context: BotContext) -> bool:
         if profile and profile.risk_colour
         else frozenset(),
         children=tuple((c.id, c.birth_date) for c in children if c.id is not None),
+        postpartum=profile is not None
+        and in_postpartum_period(
+            outcome=profile.pregnancy_outcome,
+            pregnant=profile.pregnant,
+            births=(c.birth_date for c in children),
+            today=today,
+        ),
     )
     result = triage_text(findings, person, reports.triage_rules(), today)
     if result is None or result.level < Level.SEE_DOCTOR_TODAY:
