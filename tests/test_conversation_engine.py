@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from telegram import Update
 
 from bot import dialogs
 from bot.app import FEATURES
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.conversation.engine import TOKEN, DialogButton, Flow
+from bot.conversation.engine import TOKEN, DialogButton, Flow, opening_token
 from bot.devtools.harness import BotHarness, ChatUser
 from bot.dialogs import DialogState
 from tests import factories, questionnaire
@@ -75,6 +76,27 @@ async def test_a_button_of_an_older_dialog_is_answered_and_changes_nothing(
     assert await state_of(bot) == before
     # and the question of the current dialog still works
     assert "Thank you, Wang" in (await person.press("No")).text
+
+
+def test_a_dialog_reopened_by_the_same_update_keeps_its_token() -> None:
+    # After a crash the update that opened a form may be handled again (its reply was out,
+    # its mark not yet durable): the form it reopens must accept the taps on the one she sees.
+    assert opening_token(Update(101), "report") == opening_token(Update(101), "report")
+    assert opening_token(Update(102), "report") != opening_token(Update(101), "report")
+    assert opening_token(Update(101), "note") != opening_token(Update(101), "report")
+
+
+async def test_a_new_dialog_takes_its_token_from_the_update_that_opened_it(
+    bot: BotHarness,
+) -> None:
+    person = bot.user(PERSON, language_code="en")
+    await person.send("/survey")
+    state = await state_of(bot)
+    assert state is not None and len(state.data[TOKEN]) == 6
+    await person.send("/cancel")
+    await person.send("/survey")
+    again = await state_of(bot)
+    assert again is not None and again.data[TOKEN] != state.data[TOKEN]
 
 
 @pytest.mark.parametrize("data", ["dl:", "dl:abc", "dl:t:s:v:extra", "dl:" + "x" * 70, "dlr:nope"])

@@ -9,7 +9,9 @@ So a restart, or another worker taking the next update, resumes the very questio
 What every flow gets from here, without writing it again:
 - a per-dialog token on every button (``DialogButton``, the typed callback codec): a
   press on an older question, an older dialog or forged data is answered and changes
-  nothing;
+  nothing. The token comes from the update that opened the dialog, so when a crash makes
+  that update be handled again (docs/exactly-once.md: the replies in hand may repeat) the
+  form it reopens is the one she already sees, and her taps on it still count;
 - an expiry (``settings.dialog_expiry``, RapidPro's flow expiry): a dialog left longer
   says so (once) and offers to start again, keeping what was confirmed; the message that
   found it expired is answered as free text, never as a days-old answer;
@@ -24,6 +26,7 @@ the flows of every feature with `install`.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -126,8 +129,16 @@ def _flow(context: BotContext, state: DialogState) -> Flow:
 
 
 def new_dialog(flow: str, data: dict[str, Any] | None = None) -> DialogState:
-    """A fresh dialog of `flow` with its own token (older buttons stop working)."""
-    return DialogState(flow, "", {**(data or {}), TOKEN: secrets.token_hex(3)})
+    """A fresh dialog of `flow`; `go` gives it its own token (older buttons stop working)."""
+    return DialogState(flow, "", {k: v for k, v in (data or {}).items() if k != TOKEN})
+
+
+def opening_token(update: Update, flow: str) -> str:
+    """The token of a dialog opened by `update`: the same each time that update is handled.
+
+    Not a secret: it only tells this dialog's buttons from older ones (a person forging
+    one can only press her own form)."""
+    return hashlib.sha256(f"{update.update_id}:{flow}".encode()).hexdigest()[:6]
 
 
 async def load(context: BotContext) -> DialogState | None:
@@ -153,6 +164,7 @@ async def go(update: Update, context: BotContext, state: DialogState, step: str)
     if found is None:
         raise LookupError(f"flow {state.flow!r} has no step {step!r}")
     state.step = step
+    state.data.setdefault(TOKEN, opening_token(update, state.flow))
     await save(context, state)
     await found.ask(update, context, state)
 
