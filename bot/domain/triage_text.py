@@ -2,10 +2,9 @@
 
 The recogniser (danger_words.py) says which signs and numbers a message holds; this module
 decides whether it is about the mother (pregnant, or in the 42 days after a birth) or a
-child, builds the same triage
-Report the checklist would have built (with the age, temperature and week from the text,
-else from the profile), and assesses it with the same rules. Pure: the caller passes the
-person as data and stores the result.
+child, builds the same triage Report the checklist would have built (with the age,
+temperature and week from the text, else from the profile), and assesses it with the
+same rules. Pure: the caller passes the person as data and stores the result.
 """
 
 from __future__ import annotations
