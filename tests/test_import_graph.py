@@ -216,14 +216,10 @@ def _handler_modules() -> dict[str, str]:
 STILL_IMPORTING_STORAGE = {
     "bot.handlers.alert_buttons",
     "bot.handlers.broadcast",
-    "bot.handlers.checkin",
     "bot.handlers.followup_tasks",
     "bot.handlers.introduce",
     "bot.handlers.invites",
-    "bot.handlers.onboarding",
     "bot.handlers.onboarding_community",
-    "bot.handlers.profile",
-    "bot.handlers.report_child",
     "bot.handlers.staff_notes",
     "bot.handlers.staff_tools",
 }
@@ -231,23 +227,15 @@ STILL_OPENING_SESSIONS = {
     "bot.handlers.alert_buttons",
     "bot.handlers.basic",
     "bot.handlers.broadcast",
-    "bot.handlers.checkin",
     "bot.handlers.clinic",
-    "bot.handlers.danger",
     "bot.handlers.followup_tasks",
     "bot.handlers.guide",
     "bot.handlers.introduce",
     "bot.handlers.invites",
-    "bot.handlers.onboarding",
-    "bot.handlers.onboarding_children",
     "bot.handlers.onboarding_community",
-    "bot.handlers.profile",
-    "bot.handlers.report_child",
-    "bot.handlers.report_core",
     "bot.handlers.router",
     "bot.handlers.staff_notes",
     "bot.handlers.staff_tools",
-    "bot.handlers.steps",
 }
 
 
