@@ -212,38 +212,11 @@ def _handler_modules() -> dict[str, str]:
     return {m: p.read_text() for m, p in MODULES.items() if m.startswith(HANDLERS + ".")}
 
 
-# Temporary, while the work moves into services: these may only shrink.
-STILL_IMPORTING_STORAGE = {
-    "bot.handlers.alert_buttons",
-    "bot.handlers.broadcast",
-    "bot.handlers.followup_tasks",
-    "bot.handlers.introduce",
-    "bot.handlers.invites",
-    "bot.handlers.onboarding_community",
-    "bot.handlers.staff_notes",
-    "bot.handlers.staff_tools",
-}
-STILL_OPENING_SESSIONS = {
-    "bot.handlers.alert_buttons",
-    "bot.handlers.basic",
-    "bot.handlers.broadcast",
-    "bot.handlers.clinic",
-    "bot.handlers.followup_tasks",
-    "bot.handlers.guide",
-    "bot.handlers.introduce",
-    "bot.handlers.invites",
-    "bot.handlers.onboarding_community",
-    "bot.handlers.router",
-    "bot.handlers.staff_notes",
-    "bot.handlers.staff_tools",
-}
-
-
 def test_no_handler_imports_storage() -> None:
     offenders = {
         m: found for m, src in _handler_modules().items() if (found := _imports_storage(m, src))
     }
-    assert set(offenders) <= STILL_IMPORTING_STORAGE, offenders
+    assert offenders == {}
 
 
 def test_the_storage_import_finder_finds_one() -> None:
@@ -262,7 +235,7 @@ def test_no_handler_opens_a_session() -> None:
     offenders = {
         m: lines for m, src in _handler_modules().items() if (lines := _opens_sessions(src))
     }
-    assert set(offenders) <= STILL_OPENING_SESSIONS, offenders
+    assert offenders == {}
 
 
 def test_the_session_finder_finds_one() -> None:
