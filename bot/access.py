@@ -1,4 +1,7 @@
-"""Who may do what: admins come from configuration, staff from redeemed invites."""
+"""Who may do what: admins come from configuration, staff from redeemed invites.
+
+`Staff` is re-exported for the handlers' type hints (they do not import storage).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.runtime import Runtime
 from storage.models import Staff, StaffCommunity
 from storage.person import known_absent
 
@@ -19,6 +23,18 @@ async def active_staff(session: AsyncSession, user_id: int) -> Staff | None:
         return None
     staff = await session.get(Staff, user_id)
     return staff if staff is not None and staff.active else None
+
+
+async def staff_member(runtime: Runtime, user_id: int) -> Staff | None:
+    """The active staff row of the person writing (one session), or None."""
+    async with runtime.db.session() as session:
+        return await active_staff(session, user_id)
+
+
+async def roles(runtime: Runtime, user_id: int) -> tuple[bool, bool]:
+    """(staff, admin) for the person writing: which extra commands they have."""
+    staff = await staff_member(runtime, user_id) is not None
+    return staff, is_admin(runtime.settings, user_id)
 
 
 async def staff_communities(session: AsyncSession, user_id: int) -> list[str]:

@@ -1,4 +1,6 @@
-"""Communities: names in the user's language, nearest to a location, CSV import."""
+"""Communities: names in the user's language, nearest to a location, CSV import, and
+the loaded list as conversations read it (one session per call; `Community` is
+re-exported for the handlers' type hints)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain.geo import nearest
+from bot.runtime import Runtime
+from storage import communities as store
 from storage.models import Community
 
 SAMPLE_FILE = Path(__file__).resolve().parents[1] / "content" / "communities" / "sample.csv"
@@ -27,6 +31,39 @@ def nearest_community(
     located = [c for c in communities if c.latitude is not None and c.longitude is not None]
     found = nearest(located, latitude, longitude, 1, position=lambda c: (c.latitude, c.longitude))
     return found[0] if found else None
+
+
+async def find(runtime: Runtime, code: str | None) -> Community | None:
+    if not code:
+        return None
+    async with runtime.db.session() as session:
+        return await session.get(Community, code)
+
+
+async def districts(runtime: Runtime) -> list[tuple[str, str]]:
+    """(Chinese name, English name) of every district, in a stable order."""
+    async with runtime.db.session() as session:
+        return await store.districts(session)
+
+
+async def in_district(runtime: Runtime, index: int) -> list[Community] | None:
+    """The communities of the district at `index` of `districts()`; None when there is
+    no such district (the list changed since it was shown)."""
+    async with runtime.db.session() as session:
+        found = await store.districts(session)
+        if index >= len(found):
+            return None
+        return list(await store.in_district(session, found[index][0]))
+
+
+async def all_communities(runtime: Runtime) -> list[Community]:
+    async with runtime.db.session() as session:
+        return list(await store.all_communities(session))
+
+
+async def names(runtime: Runtime, locale: str) -> dict[str, str]:
+    """Every community's name in `locale`, by code."""
+    return {c.code: community_name(c, locale) for c in await all_communities(runtime)}
 
 
 @dataclass

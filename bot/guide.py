@@ -12,12 +12,11 @@ import functools
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot import profiles
 from bot.domain.stages import child_stage_message, stage_messages_due
 from bot.domain.topic_search import find_topics
 from bot.education import ContentCatalog, StageMessage, Topic, load_catalog
+from bot.runtime import Runtime
 from storage.models import Child, Profile
 
 # The menu's audience tabs, in the order shown.
@@ -92,10 +91,13 @@ class Reader:
     children: tuple[ChildGuidance, ...]
 
 
-async def reader(session: AsyncSession, user_id: int, today: date) -> Reader:
-    profile = await profiles.get_profile(session, user_id)
-    consented = profile is not None and profile.consent == "given"
-    kids = await profiles.children_of(session, user_id) if consented else []
+async def reader(runtime: Runtime, user_id: int) -> Reader:
+    """The reader's profile and guidance for today (one session; children only with consent)."""
+    today = runtime.today()
+    async with runtime.db.session() as session:
+        profile = await profiles.get_profile(session, user_id)
+        consented = profile is not None and profile.consent == "given"
+        kids = await profiles.children_of(session, user_id) if consented else []
     return Reader(
         profile=profile,
         audience=default_audience(profile),

@@ -1,4 +1,8 @@
-"""One-time, expiring staff invites: created by an admin, redeemed by a deep link."""
+"""One-time, expiring staff invites: created by an admin, redeemed by a deep link.
+
+`invite_staff` and `redeem` are what the /invite and /start handlers call: each opens
+the session (the update's unit of work) and writes its audit row with the change.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Community, Invite, Staff, StaffCommunity
+from bot.runtime import Runtime
+from storage.models import AuditEntry, Community, Invite, Staff, StaffCommunity
 
 ROLES = ("staff", "supervisor")
 DEFAULT_TTL = timedelta(hours=72)
@@ -101,6 +106,40 @@ async def redeem_invite(
             session.add(StaffCommunity(staff_id=user_id, community_code=code))
     rows = await session.exec(select(Community).where(col(Community.code).in_(invite.communities)))
     return Redeemed(staff.role, list(rows.all()))
+
+
+async def invite_staff(
+    runtime: Runtime, role: str, community_codes: list[str], created_by: int
+) -> Invite:
+    """/invite: a new invite (valid INVITE_TTL_HOURS), audited; InviteError says why not."""
+    async with runtime.db.session() as session:
+        created = await create_invite(
+            session,
+            role=role,
+            community_codes=community_codes,
+            created_by=created_by,
+            now=runtime.clock.now(),
+            ttl=timedelta(hours=runtime.settings.invite_ttl_hours),
+        )
+        session.add(
+            AuditEntry(
+                actor_id=created_by,
+                action="invite_created",
+                detail={"role": created.role, "communities": created.communities},
+                at=runtime.clock.now(),
+            )
+        )
+    return created
+
+
+async def redeem(
+    runtime: Runtime, token: str, user_id: int, display_name: str | None
+) -> Redeemed:
+    """/start s-<token>: the writer becomes staff, audited; InviteError says why not."""
+    async with runtime.db.session() as session:
+        redeemed = await redeem_invite(session, token, user_id, display_name, runtime.clock.now())
+        session.add(AuditEntry(actor_id=user_id, action="invite_redeemed", at=runtime.clock.now()))
+    return redeemed
 
 
 def invite_link(bot_username: str | None, token: str) -> str:

@@ -16,11 +16,12 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.access import is_admin
+from bot.access import active_staff, is_admin
 from bot.alerts import recipient_locale
 from bot.config import Settings
 from bot.i18n import N_, Catalogs, Translator
 from bot.outbox import enqueue
+from bot.runtime import Runtime
 from storage.models import Alert, Staff, User
 
 KIND = "looked_after"
@@ -57,6 +58,20 @@ async def introduce(
         return introduction(staff.role, staff.display_name, staff.introduce_as, tr)
     role = "admin" if is_admin(settings, actor_id) else "staff"
     return introduction(role, None, None, tr)
+
+
+async def choose_introduction(runtime: Runtime, user_id: int, choice: str) -> Staff | None:
+    """Store how a staff member is introduced (never by a name they have not got); None
+    when they are no longer staff or the choice is not one of CHOICES."""
+    async with runtime.db.session() as session:
+        staff = await active_staff(session, user_id)
+        if staff is None or choice not in CHOICES:
+            return None
+        if choice == NAME and not staff.display_name:
+            choice = ROLE  # never a made-up name
+        staff.introduce_as = choice
+        session.add(staff)
+    return staff
 
 
 def message(state: str, who: str, tr: Translator, emergency_number: str) -> str:

@@ -158,6 +158,14 @@ async def clear(context: BotContext) -> bool:
         return await dialogs.clear(session, context.account.id)
 
 
+async def clear_flow(context: BotContext, flow: str) -> None:
+    """Close the person's dialog if it is `flow` (another dialog she is in stays)."""
+    async with context.runtime.db.session() as session:
+        state = await dialogs.load(session, context.account.id)
+        if state is not None and state.flow == flow:
+            await dialogs.clear(session, context.account.id)
+
+
 async def go(update: Update, context: BotContext, state: DialogState, step: str) -> None:
     """Move to `step`, persist, and ask its question."""
     found = _flow(context, state).step(step)

@@ -16,8 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.conversation.callback_data import CallbackData
+from bot.domain.phq2 import phq2
 from bot.education.catalog import ContentCatalog
-from bot.handlers.report_pregnancy import phq2
 from bot.i18n import N_, Translator
 from bot.outbox import enqueue
 

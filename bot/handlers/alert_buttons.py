@@ -13,13 +13,12 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot import alert_actions, escalation
+from bot import alert_presses
 from bot.alert_actions import Outcome
 from bot.alerts import AlertButton
 from bot.context import BotContext
 from bot.features import Feature
 from bot.handlers import staff_notes
-from storage.models import Staff
 
 log = logging.getLogger(__name__)
 
@@ -42,33 +41,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await query.answer(_("This button is no longer valid."))
         return
     action, alert_id = parsed
-    runtime = context.runtime
-    actor = context.account.id
-    now = runtime.clock.now()
-    settings = runtime.settings
-    async with runtime.db.session() as session:
-        if action == "ack":
-            outcome = await alert_actions.acknowledge(
-                session, alert_id, actor, now, settings, runtime.catalogs
-            )
-        elif action == "contacted":
-            outcome = await alert_actions.mark_contacted(
-                session, alert_id, actor, now, settings, runtime.catalogs
-            )
-        else:
-            outcome = await alert_actions.check(session, alert_id, actor, settings)
-            if outcome.code == "done" and action == "esc":
-                outcome = await escalation.escalate(
-                    session, alert_id, now, settings, runtime.catalogs, by=actor
-                )
-        who = (
-            await alert_actions.display_name(session, outcome.by, context.tr, settings)
-            if outcome.code == "already"
-            else ""
-        )
-        staff = await session.get(Staff, actor)
-        # The first time, say how the person was told of them and how to change it.
-        unintroduced = staff is not None and staff.introduce_as is None
+    pressed = await alert_presses.press(
+        context.runtime, action, alert_id, context.account.id, context.tr
+    )
+    outcome, who = pressed.outcome, pressed.who
     if outcome.code == "denied":
         # Ids of people stay out of the logs; the refusal itself is worth seeing.
         log.warning("alert button %s refused for alert %s", action, alert_id)
@@ -78,7 +54,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await staff_notes.start_note(update, context, outcome.alert.user_id, alert_id)
         return
     answer = _answer(context, action, outcome, who)
-    if action in ("ack", "contacted") and outcome.code == "done" and unintroduced:
+    if action in ("ack", "contacted") and outcome.code == "done" and pressed.unintroduced:
         answer += " " + _("They were told your role, not your name: /introduce to change that.")
     await query.answer(answer, show_alert=outcome.code == "denied")
 

@@ -7,8 +7,7 @@ import logging
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot import accounts
-from bot.access import active_staff, is_admin
+from bot import access, accounts
 from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS, publish_personal_commands
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
@@ -42,10 +41,7 @@ def help_text(context: BotContext) -> str:
 
 async def roles(context: BotContext) -> tuple[bool, bool]:
     """(staff, admin) for the person writing: which extra commands they have."""
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        staff = await active_staff(session, context.account.id) is not None
-    return staff, is_admin(runtime.settings, context.account.id)
+    return await access.roles(context.runtime, context.account.id)
 
 
 def _section(title: str, commands: tuple[tuple[str, str], ...], context: BotContext) -> str:

@@ -9,19 +9,18 @@ bc:confirm on the request sent to the other admins.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.access import is_admin
-from bot.broadcasts import compose, export, progress, service
+from bot.broadcasts import admin_chat, compose, export, progress, service
+from bot.broadcasts.admin_chat import Broadcast
 from bot.broadcasts.buttons import PREFIX, BroadcastButton
 from bot.broadcasts.segments import text_for
 from bot.context import BotContext
 from bot.features import Feature, prefix_pattern
-from bot.i18n import negotiate_locale
-from bot.outbox import enqueue
-from storage import broadcasts as queries
-from storage.models import Broadcast, User
+from bot.i18n import Translator
 
 
 def _errors(context: BotContext) -> dict[str, str]:
@@ -135,11 +134,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
     action, broadcast_id, admin = pressed.action, pressed.broadcast_id, context.account.id
     try:
         if action == "test":
-            async with runtime.db.session() as session:
-                staged = await session.get(Broadcast, broadcast_id)
-            if staged is None:
-                raise service.BroadcastError("not_found")
-            await service.send_test(runtime, admin, staged.texts)
+            await admin_chat.send_test(runtime, broadcast_id, admin)
             await query.answer(_("Test sent to you."))
         elif action == "send":
             await query.answer()
@@ -199,42 +194,22 @@ async def _send(update: Update, context: BotContext, broadcast_id: int) -> None:
 
 
 async def _ask_others(context: BotContext, broadcast: Broadcast, others: list[int]) -> None:
-    runtime = context.runtime
-    now = runtime.clock.now()
-    async with runtime.db.session() as session:
-        for admin in others:
-            account = await session.get(User, admin)
-            default = runtime.settings.default_locale
-            tr = runtime.catalogs.get(
-                negotiate_locale(account.locale, account.language_code, default)
-                if account
-                else None
-            )
-            _ = tr.gettext
-            await enqueue(
-                session,
-                chat_id=admin,
-                text=_(
-                    "Broadcast #{id} to {count} people needs your confirmation:\n\n{text}"
-                ).format(
-                    id=broadcast.id,
-                    count=broadcast.recipients,
-                    text=text_for(broadcast.texts, tr.locale, runtime.settings.default_locale),
-                ),
-                dedupe_key=f"broadcast-confirm:{broadcast.id}:{admin}",
-                kind="notice",
-                now=now,
-                reply_markup={
-                    "inline_keyboard": [
-                        [
-                            {
-                                "text": _("Confirm"),
-                                "callback_data": BroadcastButton("confirm", broadcast.id).pack(),
-                            }
-                        ]
-                    ]
-                },
-            )
+    default = context.runtime.settings.default_locale
+
+    def request(tr: Translator) -> tuple[str, dict[str, Any]]:
+        _ = tr.gettext
+        text = _("Broadcast #{id} to {count} people needs your confirmation:\n\n{text}").format(
+            id=broadcast.id,
+            count=broadcast.recipients,
+            text=text_for(broadcast.texts, tr.locale, default),
+        )
+        button = {
+            "text": _("Confirm"),
+            "callback_data": BroadcastButton("confirm", broadcast.id).pack(),
+        }
+        return text, {"inline_keyboard": [[button]]}
+
+    await admin_chat.ask_to_confirm(context.runtime, broadcast, others, request)
 
 
 async def broadcasts_command(update: Update, context: BotContext) -> None:
@@ -253,8 +228,7 @@ async def broadcasts_command(update: Update, context: BotContext) -> None:
             caption=_("Per-recipient outcomes of broadcast #{id}.").format(id=args[0]),
         )
         return
-    async with runtime.db.session() as session:
-        recent = await queries.recent(session, 10)
+    recent = await admin_chat.recent(runtime, 10)
     if not recent:
         await message.reply_text(_("No broadcasts yet."))
         return

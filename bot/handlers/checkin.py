@@ -16,28 +16,22 @@ per-dialog token refuses stale presses. Answers:
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import col
 from telegram import InlineKeyboardMarkup, Update
 
-from bot import profiles, reports
+from bot import report_filing
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as send
 from bot.dialogs import DialogState
 from bot.features import Feature, prefix_pattern
-from bot.followup import tasks
+from bot.followup import answers
 from bot.followup.messages import PREFIX, CheckinButton, phq2_question
 from bot.handlers import profile as profile_handlers
 from bot.handlers import report_core as report
-from bot.handlers.report_answer import who_is_told
 from bot.keyboards import main_menu
-from storage.models import FollowupItem
 
 ISOLATION = {"ok_none": "none", "ok_home": "home", "ok_fac": "facility"}
-OPEN = ("sent", "tasked")  # a late answer to a check-in already handed to staff still counts
 POSTPARTUM = "postpartum"  # the postpartum check's dialog ref, and the report subject
 
 
@@ -62,86 +56,20 @@ def parse(data: str) -> tuple[int, str, str] | None:
     return None if pressed is None else (pressed.item_id, pressed.token, pressed.value)
 
 
-async def _answer(
-    item_id: int, token: str, user_id: int, now: datetime, context: Any
-) -> str | None:
-    """Mark the item answered, once; its ref, or None for an old, foreign or answered one."""
-    async with context.runtime.db.session() as session:
-        won = await session.exec(
-            update(FollowupItem)
-            .where(
-                col(FollowupItem.id) == item_id,
-                col(FollowupItem.user_id) == user_id,
-                col(FollowupItem.token) == token,
-                col(FollowupItem.status).in_(OPEN),
-            )
-            .values(status="answered", answered_at=now, next_step_at=None)
-            .returning(FollowupItem.ref)
-        )
-        return won.scalar_one_or_none()
-
-
-async def _still_open(item_id: int, token: str, user_id: int, context: BotContext) -> bool:
-    async with context.runtime.db.session() as session:
-        item = await session.get(FollowupItem, item_id)
-    return (
-        item is not None
-        and item.user_id == user_id
-        and item.token == token
-        and (item.status in OPEN)
-    )
-
-
 async def _open_task(context: BotContext, item_id: int, ref: str, value: str) -> None:
     found = answer_task(ref, value)
     if found is None:
         return
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        await tasks.open_answer_task(
-            session, item_id, context.account.id, *found, runtime.clock.now()
-        )
+    await answers.open_task(context.runtime, item_id, context.account.id, *found)
 
 
 async def _store(update: Update, context: BotContext, data: dict[str, Any], *, own: bool) -> None:
     """Store the answer as report(s) through triage, then answer as /report does."""
-    runtime = context.runtime
-    user_id = context.account.id
-    now = runtime.clock.now()
-    alerted = False
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, user_id)
-        children = await profiles.children_of(session, user_id)
-        pregnant = profile is not None and profile.pregnant
-        subjects: list[tuple[str, int | None]]
-        if own and children and not pregnant:
-            # Her own answer after the birth (postpartum check, 42-day mood check): she is
-            # triaged as a mother after birth, never as a pregnancy weeks past its due date.
-            subjects = [(POSTPARTUM, None)]
-        elif own or pregnant or not children:
-            subjects = [("pregnancy", None)]
-        else:
-            subjects = [("child", c.id) for c in children]
-        worst = None
-        for subject, child_id in subjects:
-            _report, assessment, alert = await reports.submit(
-                session,
-                user_id,
-                subject,
-                data | {"complete": True, "source": "checkin"},
-                now,
-                runtime.settings,
-                child_id=child_id,
-                catalogs=runtime.catalogs,
-                checkin=True,
-            )
-            alerted = alerted or alert is not None
-            if worst is None or assessment.level > worst.level:
-                worst = assessment
-        staffed = await who_is_told(session, context)
-    assert worst is not None
+    filed = await report_filing.file_checkin_answer(
+        context.runtime, context.account.id, data, own=own
+    )
     state = DialogState(report.FLOW, "", {})
-    text = report.final_answer(context, state, worst, alerted, staffed)
+    text = report.final_answer(context, state, filed.assessment, filed.alerted, filed.staffed)
     await send(update, context, text, main_menu(context.tr))
 
 
@@ -157,7 +85,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
         return
     item_id, token, value = parsed
     if value.startswith("p1") and len(value) == 3 and value[2] in "0123":
-        if not await _still_open(item_id, token, user_id, context):
+        if not await answers.still_open(context.runtime, item_id, token, user_id):
             await query.answer(_("This question has already been answered."))
             return
         await query.answer()
@@ -166,7 +94,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
             text, reply_markup=InlineKeyboardMarkup.de_json(markup, context.bot)
         )
         return
-    ref = await _answer(item_id, token, user_id, now, context)
+    ref = await answers.claim(context.runtime, item_id, token, user_id, now)
     if ref is None:
         await query.answer(_("This question has already been answered."))
         return

@@ -25,13 +25,13 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot import clinics, dialogs, profiles
+from bot import clinics, profile_actions
 from bot.clinics import Directory, DistrictNames, Search
 from bot.context import BotContext
 from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import chat_id_of as _chat_id
 from bot.conversation.chat import send_to_chat as _send
-from bot.conversation.engine import Flow, Step, new_dialog, save
+from bot.conversation.engine import Flow, Step, clear_flow, new_dialog, save
 from bot.dialogs import DialogState
 from bot.domain.clinics import RankedPlace
 from bot.domain.intents import read_signals
@@ -58,8 +58,7 @@ async def _fever_mode(context: BotContext, about_a_child: bool = False) -> str:
     pregnant (so the fever she asks about is most likely her child's)."""
     if about_a_child:
         return CHILD
-    async with context.runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
+    profile = await profile_actions.own_profile(context.runtime, context.account.id)
     if profile is not None and profile.consent == "given" and profile.parent:
         return FEVER if profile.pregnant else CHILD
     return FEVER
@@ -271,10 +270,7 @@ CLINIC_QUESTION = Flow(FLOW, steps=(Step(WHERE, _ask, on_text=on_flow_message),)
 
 
 async def _finish_dialog(context: BotContext) -> None:
-    async with context.runtime.db.session() as session:
-        state = await dialogs.load(session, context.account.id)
-        if state is not None and state.flow == FLOW:
-            await dialogs.clear(session, context.account.id)
+    await clear_flow(context, FLOW)
 
 
 async def on_callback(update: Update, context: BotContext) -> None:

@@ -19,7 +19,7 @@ import html
 
 from telegram import Update
 
-from bot import dialogs, profiles, reports
+from bot import profile_actions, report_filing, reports
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as send
 from bot.domain.danger_words import default_danger_words, recognise
@@ -28,7 +28,7 @@ from bot.domain.triage import Level
 from bot.domain.triage_text import Person, TextTriage, triage_text
 from bot.features import Claim, Feature
 from bot.handlers.clinic import offer_clinic_directions
-from bot.handlers.report_answer import headline, notified_line, reason_lines, who_is_told
+from bot.handlers.report_answer import headline, notified_line, reason_lines
 
 # What of the message itself is kept with the report, for the staff who read it.
 TYPED_LIMIT = 500
@@ -46,10 +46,7 @@ async def danger_words(update: Update, context: BotContext) -> bool:
     now = runtime.clock.now()
     today = reports.local_day(now, runtime.settings)
     user_id = context.account.id
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, user_id)
-        children = await profiles.children_of(session, user_id)
-        state = await dialogs.load(session, user_id)
+    profile, children, state = await profile_actions.profile_children_and_dialog(runtime, user_id)
     person = Person(
         pregnant=bool(profile and profile.pregnant),
         due_date=profile.due_date if profile else None,
@@ -72,20 +69,15 @@ async def danger_words(update: Update, context: BotContext) -> bool:
         return False  # "38.5" in a dialog answers its question; only a typed sign interrupts
     reasons, told = result.assessment.reasons, None
     if profile is not None and profile.consent == "given" and result.storable:
-        async with runtime.db.session() as session:
-            _report, assessment, alert = await reports.submit(
-                session,
-                user_id,
-                result.subject,
-                result.data
-                | {"complete": True, "source": "text", "typed": message.text[:TYPED_LIMIT]},
-                now,
-                runtime.settings,
-                child_id=result.child_id,
-                catalogs=runtime.catalogs,
-            )
-            reasons = assessment.reasons
-            told = await who_is_told(session, context) if alert is not None else None
+        filed = await report_filing.file_typed(
+            runtime,
+            user_id,
+            result.subject,
+            result.data | {"complete": True, "source": "text", "typed": message.text[:TYPED_LIMIT]},
+            result.child_id,
+            now,
+        )
+        reasons, told = filed.assessment.reasons, filed.staffed if filed.alerted else None
     await send(update, context, _answer(context, result, reasons, told, state is not None))
     if state is None and (result.level == Level.EMERGENCY or result.assessment.fever_clinic):
         # As after /report: the way to care (emergency midwifery units for her, fever

@@ -11,25 +11,20 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import ledger
+from bot import ledger, ledger_views
 from bot.context import BotContext
 from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat as send
 from bot.domain.triage import Level
 from bot.features import Feature, prefix_pattern
-from bot.followup import due_view
 from bot.followup.due_view import DuePage
-from bot.followup.tasks import OUTCOME_LABELS, OUTCOMES, REASON_LABELS, close_task
+from bot.followup.tasks import OUTCOME_LABELS, OUTCOMES, REASON_LABELS, FollowupTask
 from bot.i18n import Translator
 from bot.ledger import Scope
 from bot.reports import triage_rules
-
-if TYPE_CHECKING:  # types only: handlers do not use storage
-    from storage.models import FollowupTask
 
 PREFIX = "ft"
 
@@ -180,11 +175,7 @@ async def due_message(
     """Page `number` of /due for `scope`, its view written to the audit log (ids only)."""
     runtime = context.runtime
     now = runtime.clock.now()
-    async with runtime.db.session() as session:
-        page = await due_view.due_page(
-            session, scope, number, now=now, today=runtime.today(), rules=triage_rules()
-        )
-        ledger.record_view(session, scope, "due_view", page.subject_ids(), now, page=page.number)
+    page = await ledger_views.due_page(runtime, scope, number, now)
     if page.empty and not page.staff:
         return context.tr.gettext("Nobody is overdue and no alert is waiting. 👍"), None
     return render_due(page, now, context)
@@ -196,8 +187,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
     pressed = TaskButton.unpack(query.data)
     runtime = context.runtime
-    async with runtime.db.session() as session:
-        scope = await ledger.scope_of(session, context.account.id, runtime.settings)
+    scope = await ledger_views.scope_of(runtime, context.account.id)
     valid = pressed is not None and (
         pressed.action in ("c", "p") or (pressed.action == "o" and pressed.outcome in OUTCOMES)
     )
@@ -214,15 +204,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await query.answer()
         await query.edit_message_reply_markup(outcome_keyboard(task_id, context.tr))
         return
-    async with runtime.db.session() as session:
-        closed = await close_task(
-            session,
-            task_id,
-            outcome,
-            context.account.id,
-            scope.communities,
-            runtime.clock.now(),
-        )
+    closed = await ledger_views.close_task(runtime, scope, task_id, outcome, context.account.id)
     if closed is None:
         await query.answer(_("This task is already closed or is not yours."), show_alert=True)
         return

@@ -161,9 +161,7 @@ async def _send_parts(
 
 
 async def _reader(context: BotContext) -> guide.Reader:
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        return await guide.reader(session, context.account.id, runtime.today())
+    return await guide.reader(context.runtime, context.account.id)
 
 
 async def show_menu(update: Update, context: BotContext) -> None:

@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import looked_after
-from bot.access import active_staff
+from bot.access import Staff, staff_member
 from bot.context import BotContext
 from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat
 from bot.features import Feature
 from bot.i18n import Translator
-
-if TYPE_CHECKING:  # types only: handlers do not use storage
-    from storage.models import Staff
-
 
 
 @dataclass(frozen=True)
@@ -62,8 +57,7 @@ def _shown(staff: Staff, tr: Translator) -> str:
 
 async def introduce_command(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
-    async with context.runtime.db.session() as session:
-        staff = await active_staff(session, context.account.id)
+    staff = await staff_member(context.runtime, context.account.id)
     if staff is None:
         await send_to_chat(
             update,
@@ -85,17 +79,12 @@ async def on_callback(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
     pressed = IntroduceButton.unpack(query.data)
     choice = pressed.choice if pressed is not None else ""
-    async with context.runtime.db.session() as session:
-        staff = await active_staff(session, context.account.id)
-        if staff is None or choice not in looked_after.CHOICES:
-            await query.answer(_("This button is no longer valid."))
-            return
-        if choice == looked_after.NAME and not staff.display_name:
-            choice = looked_after.ROLE  # never a made-up name
-        staff.introduce_as = choice
-        session.add(staff)
-        text = _shown(staff, context.tr)
-        markup = _keyboard(staff, context.tr)
+    staff = await looked_after.choose_introduction(context.runtime, context.account.id, choice)
+    if staff is None:
+        await query.answer(_("This button is no longer valid."))
+        return
+    text = _shown(staff, context.tr)
+    markup = _keyboard(staff, context.tr)
     await query.answer(_("Saved."))
     await query.edit_message_text(text, reply_markup=markup)
 

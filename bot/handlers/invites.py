@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 
 from telegram import Update
 
+from bot import invites
 from bot.access import is_admin
 from bot.communities import community_name
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat
 from bot.features import Feature
 from bot.i18n import format_day
-from bot.invites import InviteError, create_invite, invite_link, redeem_invite
-from storage.models import AuditEntry
+from bot.invites import InviteError, invite_link
 
 
 def _error_text(context: BotContext, error: InviteError) -> str:
@@ -33,23 +32,12 @@ def _error_text(context: BotContext, error: InviteError) -> str:
 async def redeem(update: Update, context: BotContext, token: str) -> None:
     message = update.effective_message
     assert message is not None
-    runtime = context.runtime
     _ = context.tr.gettext
     user = update.effective_user
     try:
-        async with runtime.db.session() as session:
-            redeemed = await redeem_invite(
-                session,
-                token,
-                context.account.id,
-                user.full_name if user else None,
-                runtime.clock.now(),
-            )
-            session.add(
-                AuditEntry(
-                    actor_id=context.account.id, action="invite_redeemed", at=runtime.clock.now()
-                )
-            )
+        redeemed = await invites.redeem(
+            context.runtime, token, context.account.id, user.full_name if user else None
+        )
     except InviteError as error:
         await send_to_chat(update, context, _error_text(context, error))
         return
@@ -87,23 +75,9 @@ async def invite(update: Update, context: BotContext) -> None:
         )
         return
     try:
-        async with runtime.db.session() as session:
-            created = await create_invite(
-                session,
-                role=args[0].lower(),
-                community_codes=[a.strip(",") for a in args[1:]],
-                created_by=context.account.id,
-                now=runtime.clock.now(),
-                ttl=timedelta(hours=runtime.settings.invite_ttl_hours),
-            )
-            session.add(
-                AuditEntry(
-                    actor_id=context.account.id,
-                    action="invite_created",
-                    detail={"role": created.role, "communities": created.communities},
-                    at=runtime.clock.now(),
-                )
-            )
+        created = await invites.invite_staff(
+            runtime, args[0].lower(), [a.strip(",") for a in args[1:]], context.account.id
+        )
     except InviteError as error:
         await send_to_chat(update, context, _error_text(context, error))
         return

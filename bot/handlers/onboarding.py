@@ -6,11 +6,9 @@ modules; each exports its steps, and `FLOW` below is the whole onboarding dialog
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from telegram import Update
 
-from bot import accounts, dialogs, profiles
+from bot import accounts, profile_actions
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
 from bot.conversation.engine import Flow, new_dialog
@@ -36,9 +34,6 @@ from bot.handlers.steps import (
 from bot.i18n import LANGUAGE_NAMES
 from bot.keyboards import main_menu
 
-if TYPE_CHECKING:  # types only: handlers do not use storage
-    from storage.models import Profile
-
 LANGUAGE, CONSENT, ROLE = "language", "consent", "role"
 
 
@@ -48,18 +43,11 @@ async def start(update: Update, context: BotContext) -> None:
     if payload.startswith("s-"):
         await invites.redeem(update, context, payload[2:])
         return
-    runtime = context.runtime
-    user_id = context.account.id
     community = payload[2:] if payload.startswith("c-") else None
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, user_id)
-        has_children = bool(await profiles.children_of(session, user_id))
-        current = await dialogs.load(session, user_id)
-        was_paused = profile is not None and profile.paused
-        if was_paused:
-            await profiles.set_paused(session, user_id, False, runtime.clock.now())
+    found = await profile_actions.return_to_start(context.runtime, context.account.id)
+    profile, current = found.profile, found.dialog
     _ = context.tr.gettext
-    welcome = _("Welcome back! Messages from me are on again.") if was_paused else ""
+    welcome = _("Welcome back! Messages from me are on again.") if found.was_paused else ""
     if profile is not None and profile.consent == "given" and profile.onboarded_at is not None:
         if community and community != profile.community_code:
             if welcome:
@@ -73,7 +61,7 @@ async def start(update: Update, context: BotContext) -> None:
         )
         await send(update, context, text, main_menu(context.tr))
         return
-    state, step = _resume_point(profile, has_children, current, context.account.locale)
+    state, step = _resume_point(profile, found.has_children, current, context.account.locale)
     if community:
         state.data["community"] = community
     if step != LANGUAGE and (profile is not None or current is not None):
@@ -86,7 +74,10 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 def _resume_point(
-    profile: Profile | None, has_children: bool, current: DialogState | None, locale: str | None
+    profile: profile_actions.Profile | None,
+    has_children: bool,
+    current: DialogState | None,
+    locale: str | None,
 ) -> tuple[DialogState, str]:
     """Where an unfinished onboarding continues: the open question, else the first
     section not yet saved; the language and consent screens only until answered."""
@@ -185,15 +176,11 @@ def _display_name(update: Update) -> str | None:
 async def consent_pressed(
     update: Update, context: BotContext, state: DialogState, value: str
 ) -> None:
-    runtime = context.runtime
     _ = context.tr.gettext
     given = value == "yes"
-    async with runtime.db.session() as session:
-        await profiles.record_consent(
-            session, context.account.id, given, _display_name(update), runtime.clock.now()
-        )
-        if not given:
-            await dialogs.clear(session, context.account.id)
+    await profile_actions.record_consent(
+        context.runtime, context.account.id, given, _display_name(update)
+    )
     if not given:
         await send(
             update,
@@ -234,11 +221,9 @@ async def role_pressed(update: Update, context: BotContext, state: DialogState, 
 
 async def restart(update: Update, context: BotContext, state: DialogState) -> None:
     """After an expired onboarding: the first section not yet saved (saved answers kept)."""
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        await dialogs.clear(session, context.account.id)
-        profile = await profiles.get_profile(session, context.account.id)
-        has_children = bool(await profiles.children_of(session, context.account.id))
+    profile, has_children = await profile_actions.restart_onboarding(
+        context.runtime, context.account.id
+    )
     fresh, step = _resume_point(profile, has_children, None, context.account.locale)
     if "community" in state.data:
         fresh.data["community"] = state.data["community"]

@@ -7,7 +7,7 @@ from datetime import date
 
 from telegram import Update
 
-from bot import profiles
+from bot import profile_actions
 from bot.context import BotContext
 from bot.dialogs import DialogState
 from bot.domain.children import (
@@ -64,11 +64,9 @@ async def birth_typed(update: Update, context: BotContext, state: DialogState) -
 async def _correct(
     update: Update, context: BotContext, state: DialogState, changes: dict[str, object]
 ) -> None:
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        child = await profiles.correct_child(
-            session, context.account.id, int(state.data["child_id"]), changes, runtime.clock.now()
-        )
+    child = await profile_actions.correct_child(
+        context.runtime, context.account.id, int(state.data["child_id"]), changes
+    )
     if child is not None:
         _ = context.tr.gettext
         label = html.escape(child.nickname) if child.nickname else _("your child")
@@ -95,15 +93,8 @@ async def ask_name(update: Update, context: BotContext, state: DialogState) -> N
 async def _save_child(
     update: Update, context: BotContext, state: DialogState, nickname: str | None
 ) -> None:
-    runtime = context.runtime
     birth = date.fromisoformat(state.data.pop("birth"))
-    async with runtime.db.session() as session:
-        await profiles.add_child(session, context.account.id, birth, nickname, runtime.clock.now())
-        profile = await profiles.get_profile(session, context.account.id)
-        if profile is not None and not profile.parent:
-            await profiles.update_profile(
-                session, profile, {"parent": True}, context.account.id, runtime.clock.now()
-            )
+    await profile_actions.add_child(context.runtime, context.account.id, birth, nickname)
     state.data.setdefault("added", []).append(birth.isoformat())
     _ = context.tr.gettext
     label = html.escape(nickname) if nickname else _("your child")

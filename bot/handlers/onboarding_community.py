@@ -7,7 +7,8 @@ import html
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from bot.communities import community_name, district_name, nearest_community
+from bot import communities
+from bot.communities import Community, community_name, district_name, nearest_community
 from bot.context import BotContext
 from bot.conversation.engine import new_dialog
 from bot.dialogs import DialogState
@@ -23,8 +24,6 @@ from bot.handlers.steps import (
     send,
     update_own_profile,
 )
-from storage import communities as community_store
-from storage.models import Community
 
 DISTRICT, COMMUNITY, CONFIRM, PHONE = "district", "community", "confirm_community", "phone"
 PAGE_SIZE = 8
@@ -45,10 +44,7 @@ def _paged(items: list, page: int) -> tuple[list, bool, bool]:  # type: ignore[t
 
 
 async def _community(context: BotContext, code: str | None) -> Community | None:
-    if not code:
-        return None
-    async with context.runtime.db.session() as session:
-        return await session.get(Community, code)
+    return await communities.find(context.runtime, code)
 
 
 async def ask_district(update: Update, context: BotContext, state: DialogState) -> None:
@@ -58,8 +54,7 @@ async def ask_district(update: Update, context: BotContext, state: DialogState) 
         state.data["pending_community"] = preselected.code
         await go(update, context, state, CONFIRM)
         return
-    async with context.runtime.db.session() as session:
-        districts = await community_store.districts(session)
+    districts = await communities.districts(context.runtime)
     if not districts:
         # No list loaded yet: nothing to choose from, so do not block onboarding.
         await advance(update, context, state, Section.COMMUNITY)
@@ -97,15 +92,12 @@ async def district_pressed(
 
 async def ask_community(update: Update, context: BotContext, state: DialogState) -> None:
     _ = context.tr.gettext
-    async with context.runtime.db.session() as session:
-        districts = await community_store.districts(session)
-        index = int(state.data.get("district", 0))
-        if index >= len(districts):
-            await go(update, context, state, DISTRICT)
-            return
-        communities = list(await community_store.in_district(session, districts[index][0]))
+    found = await communities.in_district(context.runtime, int(state.data.get("district", 0)))
+    if found is None:
+        await go(update, context, state, DISTRICT)
+        return
     page = int(state.data.get("page", 0))
-    shown, back, more = _paged(communities, page)
+    shown, back, more = _paged(found, page)
     rows = [[button(community_name(c, context.tr.locale), state, COMMUNITY, c.code)] for c in shown]
     rows.append(
         ([button("◀", state, COMMUNITY, f"p{page - 1}")] if back else [])
@@ -141,8 +133,7 @@ async def location_shared(update: Update, context: BotContext, state: DialogStat
             _("Please choose from the list, or share your location with the button."),
         )
         return
-    async with context.runtime.db.session() as session:
-        located = list(await community_store.all_communities(session))
+    located = await communities.all_communities(context.runtime)
     found = nearest_community(located, message.location.latitude, message.location.longitude)
     if found is None:
         await reask(update, context, state, _("I could not place that location; please choose."))

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import dialogs, personal_data, profiles
+from bot import profile_actions
 from bot.communities import community_name
 from bot.context import BotContext
+from bot.conversation import engine
 from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat as _reply
 from bot.conversation.engine import enter, new_dialog
@@ -25,7 +26,6 @@ from bot.handlers import onboarding_children, onboarding_pregnancy
 from bot.handlers.steps import FLOW, go, start_section
 from bot.i18n import format_day
 from bot.keyboards import MENU_PROFILE, language_keyboard, main_menu
-from storage.models import Community
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,8 @@ async def show_profile(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
     runtime = context.runtime
     locale = context.tr.locale
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        children = await profiles.children_of(session, context.account.id)
-        community = (
-            await session.get(Community, profile.community_code)
-            if profile and profile.community_code
-            else None
-        )
+    found = await profile_actions.overview(runtime, context.account.id)
+    profile, children, community = found.profile, found.children, found.community
     if profile is None or profile.consent != "given":
         await _reply(
             update, context, _("You have not shared a profile. Send /start to set one up.")
@@ -127,8 +121,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
     action = pressed.action + (f":{pressed.arg}" if pressed.arg is not None else "")
     _ = context.tr.gettext
     runtime = context.runtime
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
+    profile = await profile_actions.own_profile(runtime, context.account.id)
     if profile is None or profile.consent != "given":
         await query.answer(_("You have not shared a profile. Send /start to set one up."))
         return
@@ -161,10 +154,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
             update, context, _("Choose your language:"), language_keyboard(context.tr.locale)
         )
     elif action.startswith("rm:"):
-        async with runtime.db.session() as session:
-            removed = await profiles.remove_child(
-                session, context.account.id, int(action[3:]), runtime.clock.now()
-            )
+        removed = await profile_actions.remove_child(runtime, context.account.id, int(action[3:]))
         await _reply(update, context, _("Removed.") if removed else _("Nothing to remove."))
     elif action == "ended":
         await _reply(
@@ -188,9 +178,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
 async def _child_menu(update: Update, context: BotContext, child_id: int) -> None:
     """Correct a child's name or birth date, or remove the child."""
     _ = context.tr.gettext
-    async with context.runtime.db.session() as session:
-        children = await profiles.children_of(session, context.account.id)
-    child = next((c for c in children if c.id == child_id), None)
+    child = await profile_actions.own_child(context.runtime, context.account.id, child_id)
     if child is None:
         await _reply(update, context, _("Nothing to remove."))
         return
@@ -218,18 +206,8 @@ async def _pregnancy_ended(update: Update, context: BotContext, outcome: str) ->
         return
     runtime = context.runtime
     _ = context.tr.gettext
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        assert profile is not None
-        if not profile.pregnant:
-            return
-        await profiles.update_profile(
-            session,
-            profile,
-            {"pregnant": False, "pregnancy_outcome": outcome},
-            context.account.id,
-            runtime.clock.now(),
-        )
+    if not await profile_actions.end_pregnancy(runtime, context.account.id, outcome):
+        return
     if outcome == "loss":
         await _reply(
             update,
@@ -253,8 +231,7 @@ async def _pregnancy_ended(update: Update, context: BotContext, outcome: str) ->
 
 async def my_data(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
-    async with context.runtime.db.session() as session:
-        data = await personal_data.export_data(session, context.account.id)
+    data = await profile_actions.export(context.runtime, context.account.id)
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     chat = update.effective_chat
     assert chat is not None
@@ -285,11 +262,7 @@ async def _delete_answered(update: Update, context: BotContext, confirmed: bool)
     if not confirmed:
         await _reply(update, context, _("Nothing was deleted."))
         return
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        await personal_data.erase(
-            session, context.account.id, runtime.clock.now(), runtime.settings, runtime.catalogs
-        )
+    await profile_actions.erase(context.runtime, context.account.id)
     await _reply(
         update,
         context,
@@ -298,11 +271,8 @@ async def _delete_answered(update: Update, context: BotContext, confirmed: bool)
 
 
 async def _pause(update: Update, context: BotContext) -> None:
-    runtime = context.runtime
     _ = context.tr.gettext
-    async with runtime.db.session() as session:
-        await dialogs.clear(session, context.account.id)
-        await profiles.set_paused(session, context.account.id, True, runtime.clock.now())
+    await profile_actions.pause(context.runtime, context.account.id)
     await _reply(
         update,
         context,
@@ -330,8 +300,7 @@ async def stop_words(update: Update, context: BotContext) -> bool:
 
 async def cancel(update: Update, context: BotContext) -> None:
     _ = context.tr.gettext
-    async with context.runtime.db.session() as session:
-        had = await dialogs.clear(session, context.account.id)
+    had = await engine.clear(context)
     text = (
         _("Cancelled. Everything you had already confirmed is kept.")
         if had

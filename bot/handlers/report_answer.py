@@ -7,25 +7,10 @@ has been told: never "your health worker knows" when nobody is linked to the com
 from __future__ import annotations
 
 import html
-from typing import Any
 
-from bot import alerts, profiles, reports
+from bot import reports
 from bot.context import BotContext
 from bot.domain.triage import Level
-
-
-async def who_is_told(session: Any, context: BotContext) -> str:
-    """Who hears of her alerts: "staff" (her community's), "service" (a supervisor or an
-    admin standing in), or "nobody" (no one is configured yet: she must not be told
-    that someone knows)."""
-    profile = await profiles.get_profile(session, context.account.id)
-    community = profile.community_code if profile else None
-    if await alerts.community_has_staff(session, community):
-        return "staff"
-    settings = context.runtime.settings
-    if await alerts.alert_recipients(session, community, settings):
-        return "service"
-    return "nobody"
 
 
 def reason_lines(context: BotContext, reasons: list[str] | tuple[str, ...]) -> list[str]:

@@ -9,9 +9,8 @@ The signs are the rules' child checklist; the age-specific thresholds (fever und
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
-from bot import profiles
+from bot import profile_actions
 from bot.context import BotContext
 from bot.dialogs import DialogState
 from bot.domain.children import child_age
@@ -27,22 +26,15 @@ from bot.handlers.report_steps import (
 )
 from bot.i18n import N_
 
-if TYPE_CHECKING:  # types only: handlers do not use storage
-    from storage.models import Child
-
 SUBJECT = "child"
 TEMP, SIGNS, SPO2, BREATH, FEVER_DAYS = "c_temp", "c_sym", "c_spo2", "c_breath", "c_fdays"
 
 
-async def _child(context: BotContext, state: DialogState) -> Child | None:
-    async with context.runtime.db.session() as session:
-        children = await profiles.children_of(session, context.account.id)
-    return next((c for c in children if c.id == state.data.get("child_id")), None)
-
-
 async def _name_and_age(context: BotContext, state: DialogState) -> tuple[str, str]:
     _ = context.tr.gettext
-    child = await _child(context, state)
+    child = await profile_actions.own_child(
+        context.runtime, context.account.id, state.data.get("child_id")
+    )
     if child is None:
         return _("your child"), ""
     age = child_age(child.birth_date, context.runtime.today())

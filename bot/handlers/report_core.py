@@ -22,8 +22,9 @@ from typing import Any
 
 from telegram import Update
 
-from bot import dialogs, profiles, reports
+from bot import profile_actions, report_filing, reports
 from bot.context import BotContext
+from bot.conversation import engine
 from bot.conversation.engine import (
     Flow,
     button,
@@ -39,7 +40,7 @@ from bot.domain.postpartum import in_postpartum_period
 from bot.domain.triage import Assessment, Level
 from bot.domain.validation_text import load_validation_texts
 from bot.handlers.clinic import offer_clinic_directions
-from bot.handlers.report_answer import headline, notified_line, reason_lines, who_is_told
+from bot.handlers.report_answer import headline, notified_line, reason_lines
 from bot.i18n import format_day
 from bot.keyboards import main_menu
 
@@ -62,9 +63,9 @@ async def start_report(update: Update, context: BotContext) -> None:
     """/report and the menu button: who is the report about?"""
     _ = context.tr.gettext
     runtime = context.runtime
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        children = await profiles.children_of(session, context.account.id)
+    profile, children = await profile_actions.profile_and_children(
+        context.runtime, context.account.id
+    )
     if profile is None or profile.consent != "given":
         await send(
             update,
@@ -121,9 +122,9 @@ async def begin(
 
 async def ask_who(update: Update, context: BotContext, state: DialogState) -> None:
     _ = context.tr.gettext
-    async with context.runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        children = await profiles.children_of(session, context.account.id)
+    profile, children = await profile_actions.profile_and_children(
+        context.runtime, context.account.id
+    )
     rows = []
     if profile is not None and profile.pregnant:
         rows.append([button(_("🤰 Me (my pregnancy)"), state, WHO, "p")])
@@ -139,9 +140,9 @@ async def who_pressed(update: Update, context: BotContext, state: DialogState, v
     if value == "p":
         await begin(update, context, state, "pregnancy")
         return
-    async with context.runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        children = await profiles.children_of(session, context.account.id)
+    profile, children = await profile_actions.profile_and_children(
+        context.runtime, context.account.id
+    )
     if value == "m":
         if profile is not None and _after_birth(context, profile, children):
             await begin(update, context, state, POSTPARTUM)
@@ -184,39 +185,16 @@ async def _emergency_now(update: Update, context: BotContext, state: DialogState
         return False
     runtime = context.runtime
     subject, child_id = state.data["subject"], state.data.get("child_id")
-    async with runtime.db.session() as session:
-        draft = await reports.assess_draft(
-            session,
-            context.account.id,
-            subject,
-            answers(state),
-            runtime.clock.now(),
-            runtime.settings,
-            child_id=child_id,
-        )
+    draft = await report_filing.assess_draft(
+        runtime, context.account.id, subject, answers(state), child_id
+    )
     if draft.level != Level.EMERGENCY:
         return False
     state.data |= {"after": state.step, "told": list(draft.reasons), "stored": False}
     state.step = URGENT
     try:
-        async with runtime.db.session() as session:
-            report, assessment, _alert = await reports.submit(
-                session,
-                context.account.id,
-                subject,
-                answers(state) | {"complete": False},
-                runtime.clock.now(),
-                runtime.settings,
-                child_id=child_id,
-                catalogs=runtime.catalogs,
-            )
-            state.data |= {
-                "report_id": report.id,
-                "told": list(assessment.reasons),
-                "stored": True,
-                "staffed": await who_is_told(session, context),
-            }
-            await dialogs.save(session, context.account.id, state, runtime.clock.now())
+        data = answers(state) | {"complete": False}
+        await report_filing.file_early(runtime, context.account.id, state, subject, data, child_id)
     finally:
         # Even if storing failed, she hears what to do; the error handler logs the rest.
         await ask_urgent(update, context, state)
@@ -251,8 +229,7 @@ async def urgent_pressed(
     if value == "go":
         await _proceed(update, context, state, after=state.data["after"])
     elif value == "map":
-        async with context.runtime.db.session() as session:
-            await dialogs.clear(session, context.account.id)
+        await engine.clear(context)
         await _directions(update, context, state, Level.EMERGENCY, fever_clinic=False)
 
 
@@ -260,25 +237,19 @@ async def urgent_pressed(
 
 async def finish(update: Update, context: BotContext, state: DialogState) -> None:
     """Commit the report (and its alert), then answer: the answer never comes first."""
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        _report, assessment, alert = await reports.submit(
-            session,
-            context.account.id,
-            state.data["subject"],
-            answers(state) | {"complete": True},
-            runtime.clock.now(),
-            runtime.settings,
-            child_id=state.data.get("child_id"),
-            report_id=state.data.get("report_id"),
-            catalogs=runtime.catalogs,
-        )
-        await dialogs.clear(session, context.account.id)
-        staffed = await who_is_told(session, context)
+    filed = await report_filing.file_final(
+        context.runtime,
+        context.account.id,
+        state.data["subject"],
+        answers(state) | {"complete": True},
+        state.data.get("child_id"),
+        state.data.get("report_id"),
+    )
+    assessment = filed.assessment
     await send(
         update,
         context,
-        final_answer(context, state, assessment, alert is not None, staffed),
+        final_answer(context, state, assessment, filed.alerted, filed.staffed),
         main_menu(context.tr),
     )
     await _directions(update, context, state, assessment.level, assessment.fever_clinic)

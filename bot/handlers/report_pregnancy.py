@@ -6,9 +6,6 @@ else; the readings, test, isolation status and the optional PHQ-2 mood check fol
 
 from __future__ import annotations
 
-import functools
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -17,6 +14,7 @@ from bot.context import BotContext
 from bot.conversation.engine import Step, button, go, keyboard, send
 from bot.dialogs import DialogState
 from bot.domain.measurements import parse_breathing_rate, parse_spo2, parse_temperature
+from bot.domain.phq2 import phq2
 from bot.handlers.report_core import POSTPARTUM, advance
 from bot.handlers.report_steps import (
     NOT_MEASURED,
@@ -43,7 +41,6 @@ SYMPTOMS, TEMP, FEVER_DAYS, VOMIT_DAYS, SPO2, BREATH, TEST, ISOLATION, MOOD, PHQ
     "p_phq1",
     "p_phq2",
 )
-PHQ2_FILE = Path(__file__).resolve().parents[2] / "content" / "triage" / "phq2.toml"
 # Test buttons: value -> (kind, result) as stored in the report.
 TESTS = {
     "ag_pos": ("antigen", "positive"),
@@ -53,12 +50,6 @@ TESTS = {
     "none": (None, "not_tested"),
 }
 ISOLATION_VALUES = ("none", "home", "facility")
-
-
-@functools.cache
-def phq2() -> dict[str, Any]:
-    with PHQ2_FILE.open("rb") as fp:
-        return tomllib.load(fp)
 
 
 # ----- questions answered by a checklist, a typed reading or a number of days ----------

@@ -44,12 +44,10 @@ class Router:
         message = update.effective_message
         item = menu_item(message.text, runtime.catalogs) if message and message.text else None
         if item is not None and item in self.menu:
-            async with runtime.db.session() as session:
-                await dialogs.clear(session, context.account.id)
+            await engine.clear(context)
             await self.menu[item](update, context)
             return
-        async with runtime.db.session() as session:
-            state = await dialogs.load(session, context.account.id)
+        state = await engine.load(context)
         if state is not None and await self._dialog(update, context, state):
             return
         for text_handler in self.free_text:

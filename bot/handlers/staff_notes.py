@@ -11,14 +11,12 @@ import html
 
 from telegram import Update
 
-from bot import dialogs
-from bot.alert_actions import add_note, note_allowed
+from bot import notes
 from bot.context import BotContext
 from bot.conversation import engine
 from bot.conversation.chat import send_to_chat as _send
 from bot.conversation.engine import Flow, Step, go, new_dialog
 from bot.dialogs import DialogState
-from storage.models import Profile
 
 NOTE_FLOW, NOTE_STEP = "note", "text"
 
@@ -32,13 +30,8 @@ async def start_note(
     update: Update, context: BotContext, subject_user_id: int, alert_id: int | None = None
 ) -> bool:
     """Ask for a note about a person; False (and nothing saved) if not theirs to note."""
-    runtime = context.runtime
     _ = context.tr.gettext
-    async with runtime.db.session() as session:
-        allowed = await note_allowed(
-            session, context.account.id, subject_user_id, runtime.settings, alert_id=alert_id
-        )
-    if not allowed:
+    if not await notes.may_note(context.runtime, context.account.id, subject_user_id, alert_id):
         await _send(update, context, _("You can only add notes about people in your communities."))
         return False
     state = new_dialog(NOTE_FLOW, {"subject": subject_user_id, "alert": alert_id})
@@ -49,9 +42,9 @@ async def start_note(
 async def ask_note(update: Update, context: BotContext, state: DialogState) -> None:
     _ = context.tr.gettext
     subject_user_id = int(state.data["subject"])
-    async with context.runtime.db.session() as session:
-        profile = await session.get(Profile, subject_user_id)
-    name = name_or_number(profile.display_name if profile else None, subject_user_id)
+    name = name_or_number(
+        await notes.subject_name(context.runtime, subject_user_id), subject_user_id
+    )
     await _send(
         update,
         context,
@@ -68,19 +61,15 @@ async def on_note_message(update: Update, context: BotContext, state: DialogStat
     if message is None or not message.text:
         await _send(update, context, _("Please send the note as text, or /cancel."))
         return
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        note = await add_note(
-            session,
-            int(state.data["subject"]),
-            context.account.id,
-            message.text,
-            runtime.clock.now(),
-            runtime.settings,
-            alert_id=state.data.get("alert"),
-        )
-        await dialogs.clear(session, context.account.id)
-    if note is None:
+    saved = await notes.save_note(
+        context.runtime,
+        int(state.data["subject"]),
+        context.account.id,
+        message.text,
+        state.data.get("alert"),
+        close_dialog=True,
+    )
+    if not saved:
         await _send(update, context, _("You can only add notes about people in your communities."))
         return
     await _send(update, context, _("Note saved. It shows in /ledger."))
@@ -88,8 +77,7 @@ async def on_note_message(update: Update, context: BotContext, state: DialogStat
 
 async def note_in_progress(update: Update, context: BotContext) -> bool:
     """Router priority: a staff member writing a note gets it saved, whatever it says."""
-    async with context.runtime.db.session() as session:
-        state = await dialogs.load(session, context.account.id)
+    state = await engine.load(context)
     if state is None or state.flow != NOTE_FLOW:
         return False
     return await engine.on_message(update, context, state)

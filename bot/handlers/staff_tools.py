@@ -13,9 +13,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import ledger, ledger_csv
-from bot.alert_actions import add_note
-from bot.communities import community_name
+from bot import communities, ledger, ledger_csv, ledger_views, notes
 from bot.context import BotContext
 from bot.conversation.callback_data import CallbackData
 from bot.conversation.chat import send_to_chat as _send
@@ -28,7 +26,6 @@ from bot.handlers.staff_notes import start_note
 from bot.i18n import Translator
 from bot.ledger import Entry, Scope
 from bot.reports import triage_rules
-from storage.communities import all_communities
 
 
 @dataclass(frozen=True)
@@ -41,9 +38,7 @@ NOTE_PREVIEW = 80
 
 
 async def _scope(update: Update, context: BotContext) -> Scope | None:
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        scope = await ledger.scope_of(session, context.account.id, runtime.settings)
+    scope = await ledger_views.scope_of(context.runtime, context.account.id)
     if scope is None:
         _ = context.tr.gettext
         text = _("This is for community health workers. Ask your administrator for an invite link.")
@@ -122,12 +117,6 @@ def render_entry(number: int, e: Entry, context: BotContext, communities: dict[s
     return "\n".join(lines)
 
 
-async def _community_names(context: BotContext) -> dict[str, str]:
-    async with context.runtime.db.session() as session:
-        rows = await all_communities(session)
-    return {c.code: community_name(c, context.tr.locale) for c in rows}
-
-
 def _ledger_keyboard(
     items: list[Entry], number: int, pages: int, tr: Translator
 ) -> InlineKeyboardMarkup:
@@ -149,20 +138,12 @@ def _ledger_keyboard(
 async def _ledger_page(
     context: BotContext, scope: Scope, number: int
 ) -> tuple[str, InlineKeyboardMarkup]:
-    runtime = context.runtime
     _ = context.tr.gettext
-    now = runtime.clock.now()
-    async with runtime.db.session() as session:
-        found = await ledger.ledger_page(
-            session, scope, number, now=now, today=runtime.today(), rules=triage_rules()
-        )
-        items, number, pages = found.entries, found.number, found.pages
-        ledger.record_view(
-            session, scope, "ledger_view", [e.user_id for e in items], now, page=number
-        )
+    found = await ledger_views.ledger_page(context.runtime, scope, number)
+    items, number, pages = found.entries, found.number, found.pages
     if not found.people:
         return _("Nobody in your communities has joined yet."), InlineKeyboardMarkup([])
-    names = await _community_names(context)
+    names = await communities.names(context.runtime, context.tr.locale)
     header = " · ".join(
         [
             _("<b>Ledger</b>"),
@@ -203,11 +184,8 @@ async def export_ledger(update: Update, context: BotContext) -> None:
     runtime = context.runtime
     tr = context.tr
     _ = tr.gettext
-    now = runtime.clock.now()
     rules = triage_rules()
-    async with runtime.db.session() as session:
-        everyone = await ledger.entries(session, scope, now=now, today=runtime.today(), rules=rules)
-        ledger.record_view(session, scope, "ledger_export", [e.user_id for e in everyone], now)
+    everyone = await ledger_views.export_entries(runtime, scope, rules)
     labels = ledger_csv.csv_labels(tr, rules, runtime.settings.emergency_number)
     data = ledger_csv.to_csv(everyone, labels, runtime.settings.zone)
     chat = update.effective_chat
@@ -242,12 +220,8 @@ async def note_command(update: Update, context: BotContext) -> None:
     if not text:
         await start_note(update, context, subject)
         return
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        note = await add_note(
-            session, subject, context.account.id, text, runtime.clock.now(), runtime.settings
-        )
-    if note is None:
+    saved = await notes.save_note(context.runtime, subject, context.account.id, text)
+    if not saved:
         await _send(update, context, _("You can only add notes about people in your communities."))
         return
     await _send(update, context, _("Note saved. It shows in /ledger."))

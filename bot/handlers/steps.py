@@ -13,8 +13,9 @@ from typing import Any
 
 from telegram import Update
 
-from bot import dialogs, profiles
+from bot import profile_actions
 from bot.context import BotContext
+from bot.conversation import engine
 from bot.conversation.engine import Step, button, enter, go, keyboard, new_dialog, reask, save, send
 from bot.dialogs import DialogState
 from bot.domain.onboarding import Section, next_section
@@ -33,9 +34,7 @@ async def start_section(
 
 async def advance(update: Update, context: BotContext, state: DialogState, done: Section) -> None:
     """`done` is complete: go to the next section, or finish."""
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
+    profile = await profile_actions.own_profile(context.runtime, context.account.id)
     section = next_section(
         done,
         pregnant=bool(profile and profile.pregnant),
@@ -46,20 +45,13 @@ async def advance(update: Update, context: BotContext, state: DialogState, done:
         keep = {k: v for k, v in state.data.items() if k in ("editing", "community", "t")}
         await enter(update, context, DialogState(FLOW, "", keep), section)
         return
-    async with runtime.db.session() as session:
-        await dialogs.clear(session, context.account.id)
+    await engine.clear(context)
     await finish_onboarding(update, context)
 
 
 async def update_own_profile(context: BotContext, changes: dict[str, Any]) -> None:
     """Apply confirmed answers to the person's own profile (history is kept)."""
-    runtime = context.runtime
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        assert profile is not None
-        await profiles.update_profile(
-            session, profile, changes, context.account.id, runtime.clock.now()
-        )
+    await profile_actions.update_own_profile(context.runtime, context.account.id, changes)
 
 
 async def typed_text(update: Update, context: BotContext, state: DialogState) -> str | None:
@@ -73,15 +65,8 @@ async def typed_text(update: Update, context: BotContext, state: DialogState) ->
 
 async def finish_onboarding(update: Update, context: BotContext) -> None:
     """The last step: mark the profile complete and show the main menu."""
-    runtime = context.runtime
     _ = context.tr.gettext
-    async with runtime.db.session() as session:
-        profile = await profiles.get_profile(session, context.account.id)
-        first_time = profile is not None and profile.onboarded_at is None
-        if profile is not None and first_time:
-            profile.onboarded_at = runtime.clock.now()
-            session.add(profile)
-    if first_time:
+    if await profile_actions.complete_onboarding(context.runtime, context.account.id):
         text = _(
             "Thank you, your profile is complete. Your community health worker can now see "
             "it and will follow up with you. Use the menu below at any time."
