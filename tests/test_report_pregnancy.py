@@ -384,6 +384,42 @@ async def test_ticking_twice_unticks(harness: BotHarness, db: Database) -> None:
     assert "What is your temperature now?" in reply.text
 
 
+async def test_the_same_tick_pressed_again_keeps_it_ticked(
+    harness: BotHarness, db: Database
+) -> None:
+    """A double tap on the form she sees, or the tick handled again after a crash, must not
+    silently untick a danger sign: the button says "tick", not "toggle"."""
+    await factories.mother(db, MOM)
+    mom = harness.user(MOM, language_code="en")
+    await mom.send("/report")
+    tick = next(
+        b["callback_data"]
+        for b in mom.last_keyboard_message().inline_buttons
+        if b["text"] == "Vaginal bleeding"
+    )
+    await mom.press("", data=tick)
+    await mom.press("", data=tick)
+    assert "✓ Vaginal bleeding" in mom.buttons()
+    state = await state_of(harness, MOM)
+    assert state is not None and state.data["symptoms"] == ["bleeding"]
+    assert "120" in (await mom.press("✅")).text
+
+
+async def test_a_button_from_before_the_upgrade_still_toggles(
+    harness: BotHarness, db: Database
+) -> None:
+    await factories.mother(db, MOM)
+    mom = harness.user(MOM, language_code="en")
+    await mom.send("/report")
+    state = await state_of(harness, MOM)
+    assert state is not None
+    old = f"dl:{state.data['t']}:{state.step}:bleeding"
+    await mom.press("", data=old)
+    assert "✓ Vaginal bleeding" in mom.buttons()
+    await mom.press("", data=old)
+    assert "Vaginal bleeding" in mom.buttons()
+
+
 @pytest.mark.parametrize("consent", [None, "declined"])
 async def test_a_report_needs_consent(
     harness: BotHarness, db: Database, consent: str | None

@@ -40,7 +40,11 @@ def has_fever(data: dict[str, Any]) -> bool:
 
 
 def checklist_markup(context: BotContext, state: DialogState, kind: str) -> InlineKeyboardMarkup:
-    """The symptom buttons (✓ when ticked), two to a row where they fit, then Done."""
+    """The symptom buttons (✓ when ticked), two to a row where they fit, then Done.
+
+    A button says what it makes of its symptom ("+code" ticks, "-code" unticks) rather than
+    "toggle": a press handled twice (after a crash, docs/exactly-once.md) leaves the tick
+    as she saw it, where a toggle would silently untick a danger sign."""
     _ = context.tr.gettext
     ticked = set(state.data.get("symptoms") or ())
     items = [
@@ -48,7 +52,7 @@ def checklist_markup(context: BotContext, state: DialogState, kind: str) -> Inli
             ("✓ " if s.code in ticked else "") + s.label.get(context.tr.locale),
             state,
             state.step,
-            s.code,
+            ("-" if s.code in ticked else "+") + s.code,
         )
         for s in reports.triage_rules().checklist(kind)
     ]
@@ -79,8 +83,11 @@ async def _checklist_pressed(
     assert query is not None
     codes = {s.code for s in reports.triage_rules().checklist(kind)}
     ticked: list[str] = list(state.data.get("symptoms") or [])
-    if value in codes:
-        ticked = [c for c in ticked if c != value] if value in ticked else [*ticked, value]
+    if value in codes:  # a button from before "+"/"-" (a form open across an upgrade)
+        value = ("-" if value in ticked else "+") + value
+    if value[:1] in "+-" and value[1:] in codes:
+        code, tick = value[1:], value[0] == "+"
+        ticked = [c for c in ticked if c != code] + ([code] if tick else [])
         state.data["symptoms"] = ticked
         await save(context, state)
         await query.edit_message_reply_markup(checklist_markup(context, state, kind))
