@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_, text, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, literal_column, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +27,11 @@ BLOCKED = "blocked"
 FAILED = "failed"
 SKIPPED = "skipped"
 FINAL = (SENT, BLOCKED, FAILED, SKIPPED)
+
+# 'pending' written into the claim's SQL rather than bound: a prepared statement's
+# generic plan can then use the partial indexes on pending rows (migration 0011); with
+# a parameter it cannot know that only pending rows are asked for.
+_PENDING_SQL = literal_column("'pending'")
 
 # Serialises claims across workers (see claim_due); any constant all workers share.
 CLAIM_LOCK = 0x6D636801
@@ -45,16 +50,18 @@ def _claimable(row: type[Outbox], now: Any):  # type: ignore[no-untyped-def]
     before = aliased(Outbox)
     busy = aliased(Outbox)
     return and_(
-        col(row.status) == PENDING,
+        col(row.status) == _PENDING_SQL,
         col(row.next_attempt_at) <= now,
         or_(col(row.leased_until).is_(None), col(row.leased_until) <= now),
         or_(
             col(row.after_id).is_(None),
-            ~exists().where(col(before.id) == col(row.after_id), col(before.status) == PENDING),
+            ~exists().where(
+                col(before.id) == col(row.after_id), col(before.status) == _PENDING_SQL
+            ),
         ),
         ~exists().where(
             col(busy.chat_id) == col(row.chat_id),
-            col(busy.status) == PENDING,
+            col(busy.status) == _PENDING_SQL,
             col(busy.leased_until) > now,
         ),
     )
@@ -71,6 +78,9 @@ _LIMIT = bindparam("limit", type_=Integer)
 _SCAN = bindparam("scan", type_=Integer)
 
 
+_LOCK_STATEMENT = text("SELECT pg_advisory_xact_lock(:key), set_config('jit', 'off', true)")
+
+
 @functools.cache
 def _pick_statement(windowed: bool):  # type: ignore[no-untyped-def]
     """Claimable row ids in lane order, locked (PostgreSQL). Windowed: only among the
@@ -82,7 +92,7 @@ def _pick_statement(windowed: bool):  # type: ignore[no-untyped-def]
         window = (
             select(Outbox.id)
             .where(
-                col(Outbox.status) == PENDING,
+                col(Outbox.status) == _PENDING_SQL,
                 col(Outbox.next_attempt_at) <= _NOW,
                 or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= _NOW),
             )
@@ -169,9 +179,9 @@ async def claim_due(
     """
     until = now + lease
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=CLAIM_LOCK))  # type: ignore[call-overload]
-        # A claim is a short OLTP query: compiling it (JIT) cost more than running it.
-        await session.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
+        # A claim is a short OLTP query: compiling it (JIT) cost more than running it, so
+        # JIT is off for this transaction (SET LOCAL), in the lock's round trip.
+        await session.exec(_LOCK_STATEMENT.bindparams(key=CLAIM_LOCK))  # type: ignore[call-overload]
         ids = await _pick_postgres(session, now, limit, scan=limit * SCAN_FACTOR)
         if len(ids) < limit:  # the window was blocked (busy chats, chained edits): look at all
             ids = await _pick_postgres(session, now, limit, scan=None)
