@@ -2,7 +2,10 @@
 
 One per bot process, started and stopped with the Application. Each pass it
 runs its periodic jobs (escalation, broadcast progress), then claims due rows
-with a lease, most urgent lane first (bot/delivery/lanes.py), into a backlog;
+with a lease, most urgent lane first (bot/delivery/lanes.py), into a backlog.
+A pass woken by a commit that queued a message (a report's alert) claims
+first and runs the jobs once that send is under way, and a long pass runs
+its jobs beside the sends: an alert never waits behind them (issue 14);
 a dispatcher sends them under the rate limits and each row is settled as soon
 as Telegram answers, before that send's slot is given to another: a crash
 repeats at most the `concurrency` messages in flight (16 at 25/s). Leases
@@ -23,6 +26,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import os
 import secrets
 import socket
@@ -198,6 +202,7 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Run the periodic jobs, then send everything due now. Returns rows settled.
+        (Woken by a commit alone, the jobs come after the first claim.)
 
         One dispatcher hands claimed rows to sends: the most urgent lane first, at
         the overall pace, never two at once to a chat, and never more than
@@ -205,12 +210,15 @@ class DeliveryWorker:
         about half a second deep, so neither the database nor the wire waits.
         """
         loop = asyncio.get_running_loop()
-        # Woken only by a commit that queued something (an alert): claim and start its
-        # send first; the jobs follow, before the pass can end (jobs_owed).
+        # The jobs run beside the claims and sends (under load they take a while, and an
+        # alert committed meanwhile must not wait), and the pass ends only after them and
+        # a claim of what they queued. Woken only by a commit that queued something (an
+        # alert), the pass claims and starts that send before it starts the jobs.
         jobs_owed = self._queued and not self._asked
         self._queued = self._asked = False
+        jobs: asyncio.Task[None] | None = None
         if not jobs_owed:
-            await self._run_jobs()
+            jobs = self._start_jobs()
         jobs_ran = loop.time()
         backlog = Backlog()
         tasks: set[asyncio.Task[None]] = set()
@@ -221,7 +229,6 @@ class DeliveryWorker:
         # Claims and the jobs of a long pass run beside the dispatcher: sends (an alert
         # among them) keep going while the database answers.
         claiming: asyncio.Task[int] | None = None
-        jobs: asyncio.Task[None] | None = None
         limit = 0
         try:
             while not self._stopping.is_set():
@@ -269,10 +276,12 @@ class DeliveryWorker:
                     continue
                 if jobs is None and (jobs_owed or now - jobs_ran >= self.poll_interval):
                     jobs_owed = False
-                    jobs = asyncio.create_task(self._run_jobs())
-                    jobs.add_done_callback(lambda _task: self._stir.set())
+                    jobs = self._start_jobs()
                     continue
-                await self._idle(now, claim_at, backlog, len(tasks) < self.concurrency)
+                # Nothing claimed, sent or waiting, only the jobs running: wait for them
+                # (or a commit) rather than claiming again every SHORT_CLAIM_PAUSE.
+                next_claim = math.inf if idle else claim_at
+                await self._idle(now, next_claim, backlog, len(tasks) < self.concurrency)
         finally:
             if claiming is not None:
                 await asyncio.wait({claiming})  # its rows are in the backlog, handed back below
@@ -347,6 +356,11 @@ class DeliveryWorker:
         for item in items:
             item.checked = now
         backlog.discard({r.id for r in rows if id(r) not in still})
+
+    def _start_jobs(self) -> asyncio.Task[None]:
+        jobs = asyncio.create_task(self._run_jobs())
+        jobs.add_done_callback(lambda _task: self._stir.set())
+        return jobs
 
     async def _run_jobs(self) -> None:
         for job in self.jobs:
