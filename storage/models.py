@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -277,8 +286,26 @@ class Outbox(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
-    # The claim walks pending rows lane by lane (bot/delivery/lanes.py), oldest first.
-    __table_args__ = (Index("ix_outbox_claim", "status", "priority", "next_attempt_at"),)
+    # Both indexes hold pending rows only, so they stay the size of the queue, not of
+    # the history. The claim walks them lane by lane (bot/delivery/lanes.py), oldest
+    # first, in the claim's own order (no sort of a 20,000-row broadcast), and asks for
+    # each candidate whether its chat has a message in flight (one probe).
+    __table_args__ = (
+        Index(
+            "ix_outbox_due",
+            "priority",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_pending_chat",
+            "chat_id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=128, unique=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_, text, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, literal_column, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +27,11 @@ BLOCKED = "blocked"
 FAILED = "failed"
 SKIPPED = "skipped"
 FINAL = (SENT, BLOCKED, FAILED, SKIPPED)
+
+# 'pending' written into the claim's SQL rather than bound: a prepared statement's
+# generic plan can then use the partial indexes on pending rows (migration 0011); with
+# a parameter it cannot know that only pending rows are asked for.
+_PENDING_SQL = literal_column("'pending'")
 
 # Serialises claims across workers (see claim_due); any constant all workers share.
 CLAIM_LOCK = 0x6D636801
@@ -45,16 +50,18 @@ def _claimable(row: type[Outbox], now: Any):  # type: ignore[no-untyped-def]
     before = aliased(Outbox)
     busy = aliased(Outbox)
     return and_(
-        col(row.status) == PENDING,
+        col(row.status) == _PENDING_SQL,
         col(row.next_attempt_at) <= now,
         or_(col(row.leased_until).is_(None), col(row.leased_until) <= now),
         or_(
             col(row.after_id).is_(None),
-            ~exists().where(col(before.id) == col(row.after_id), col(before.status) == PENDING),
+            ~exists().where(
+                col(before.id) == col(row.after_id), col(before.status) == _PENDING_SQL
+            ),
         ),
         ~exists().where(
             col(busy.chat_id) == col(row.chat_id),
-            col(busy.status) == PENDING,
+            col(busy.status) == _PENDING_SQL,
             col(busy.leased_until) > now,
         ),
     )
@@ -71,18 +78,24 @@ _LIMIT = bindparam("limit", type_=Integer)
 _SCAN = bindparam("scan", type_=Integer)
 
 
+_LOCK_STATEMENT = text("SELECT pg_advisory_xact_lock(:key), set_config('jit', 'off', true)")
+
+
 @functools.cache
 def _pick_statement(windowed: bool):  # type: ignore[no-untyped-def]
     """Claimable row ids in lane order, locked (PostgreSQL). Windowed: only among the
     first `scan` due rows in index order; on a fresh 20,000-row broadcast the planner
-    otherwise joins every pending row against every lease before sorting."""
+    otherwise joins every pending row against every lease before sorting. Each row
+    also carries how many rows the window held (None unwindowed): a window that was not
+    full held every due row, so a short answer needs no second look."""
     candidate = aliased(Outbox)
-    query = select(candidate.id).where(_claimable(candidate, _NOW))
-    if windowed:
+    if not windowed:
+        query = select(candidate.id, literal_column("NULL").label("seen"))
+    else:
         window = (
             select(Outbox.id)
             .where(
-                col(Outbox.status) == PENDING,
+                col(Outbox.status) == _PENDING_SQL,
                 col(Outbox.next_attempt_at) <= _NOW,
                 or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= _NOW),
             )
@@ -91,9 +104,13 @@ def _pick_statement(windowed: bool):  # type: ignore[no-untyped-def]
             .cte("window")
             .prefix_with("MATERIALIZED")  # or the planner folds it back into the big join
         )
-        query = query.join(window, window.c.id == candidate.id)
+        seen = select(func.count()).select_from(window).scalar_subquery()
+        query = select(candidate.id, seen.label("seen")).join(
+            window, window.c.id == candidate.id
+        )
     return (
-        query.order_by(col(candidate.priority), col(candidate.next_attempt_at), col(candidate.id))
+        query.where(_claimable(candidate, _NOW))
+        .order_by(col(candidate.priority), col(candidate.next_attempt_at), col(candidate.id))
         .limit(_LIMIT)
         .with_for_update(skip_locked=True, of=candidate)
     )
@@ -101,7 +118,8 @@ def _pick_statement(windowed: bool):  # type: ignore[no-untyped-def]
 
 @functools.cache
 def _claim_sqlite_statement():  # type: ignore[no-untyped-def]
-    """SQLite: one conditional UPDATE picks and leases (one writer at a time)."""
+    """SQLite: one conditional UPDATE picks, leases and returns the rows (one writer at
+    a time)."""
     candidate = aliased(Outbox)
     pick = (
         select(candidate.id)
@@ -117,47 +135,40 @@ def _claim_sqlite_statement():  # type: ignore[no-untyped-def]
             or_(col(Outbox.leased_until).is_(None), col(Outbox.leased_until) <= _NOW),
         )
         .values(leased_until=bindparam("until"), leased_by=bindparam("token"))
-        .returning(Outbox.id)
+        .returning(Outbox)
+        .execution_options(populate_existing=True, synchronize_session=False)
     )
 
 
 @functools.cache
 def _lease_statement():  # type: ignore[no-untyped-def]
+    """PostgreSQL: lease the picked rows and return them, in one round trip."""
     return (
         update(Outbox)
         .where(col(Outbox.id).in_(bindparam("ids", expanding=True)))
         .values(leased_until=bindparam("until"), leased_by=bindparam("token"))
-    )
-
-
-@functools.cache
-def _claimed_statement():  # type: ignore[no-untyped-def]
-    return (
-        select(Outbox)
-        .where(
-            col(Outbox.id).in_(bindparam("ids", expanding=True)),
-            col(Outbox.leased_by) == bindparam("token"),
-        )
-        .order_by(col(Outbox.id))
-        .execution_options(populate_existing=True)
+        .returning(Outbox)
+        .execution_options(populate_existing=True, synchronize_session=False)
     )
 
 
 async def _pick_postgres(
     session: AsyncSession, now: datetime, limit: int, *, scan: int | None
-) -> list[int]:
-    picked = await session.exec(
+) -> tuple[list[int], int | None]:
+    """Picked ids, and how many due rows the window held (None without a window)."""
+    picked = await session.exec(  # type: ignore[call-overload]
         _pick_statement(scan is not None),
         params={"now": now, "limit": limit, "scan": scan or limit},
     )
-    return [i for i in picked.all() if i is not None]
+    rows = picked.all()
+    return [r[0] for r in rows if r[0] is not None], (rows[0][1] if rows else None)
 
 
 async def claim_due(
     session: AsyncSession, *, token: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Outbox]:
     """Lease up to `limit` due rows to `token`, most urgent lane first, then oldest;
-    no other claimer can get the same row.
+    no other claimer can get the same row. Returned in id order.
 
     PostgreSQL: claims take turns under a transaction-scoped advisory lock, so
     each claimer sees the leases the previous one committed; without it two
@@ -166,18 +177,24 @@ async def claim_due(
     them out of order. The candidates are still locked FOR UPDATE SKIP LOCKED,
     and the lease is set in the same short transaction. SQLite has one writer
     at a time, so a single conditional UPDATE is atomic on its own.
+
+    Round trips on PostgreSQL: begin, lock, pick, lease (returning the rows), commit;
+    a second pick only when a full window held fewer claimable rows than asked for.
     """
     until = now + lease
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=CLAIM_LOCK))  # type: ignore[call-overload]
-        # A claim is a short OLTP query: compiling it (JIT) cost more than running it.
-        await session.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
-        ids = await _pick_postgres(session, now, limit, scan=limit * SCAN_FACTOR)
-        if len(ids) < limit:  # the window was blocked (busy chats, chained edits): look at all
-            ids = await _pick_postgres(session, now, limit, scan=None)
+        # A claim is a short OLTP query: compiling it (JIT) cost more than running it, so
+        # JIT is off for this transaction (SET LOCAL), in the lock's round trip.
+        await session.exec(_LOCK_STATEMENT.bindparams(key=CLAIM_LOCK))  # type: ignore[call-overload]
+        scan = limit * SCAN_FACTOR
+        ids, seen = await _pick_postgres(session, now, limit, scan=scan)
+        if len(ids) < limit and (seen is None or seen >= scan):
+            # The window was full and blocked (busy chats, chained edits), or nothing in
+            # it could go: look at every due row.
+            ids, _ = await _pick_postgres(session, now, limit, scan=None)
         if not ids:
             return []
-        await session.exec(  # type: ignore[call-overload]
+        result = await session.exec(  # type: ignore[call-overload]
             _lease_statement(), params={"ids": ids, "until": until, "token": token}
         )
     else:
@@ -185,11 +202,9 @@ async def claim_due(
             _claim_sqlite_statement(),
             params={"now": now, "limit": limit, "until": until, "token": token},
         )
-        ids = [r[0] for r in result.all()]
-        if not ids:
-            return []
-    rows = await session.exec(_claimed_statement(), params={"ids": ids, "token": token})
-    return list(rows.all())
+    rows: list[Outbox] = list(result.scalars().all())
+    rows.sort(key=lambda row: row.id or 0)
+    return rows
 
 
 async def mark_sent(

@@ -197,6 +197,39 @@ async def test_queueing_wakes_a_worker_that_would_otherwise_sleep_an_hour(
         await sleepy.stop()
 
 
+async def test_an_alert_queued_while_the_worker_sleeps_goes_out_before_its_jobs_run(
+    harness: BotHarness,
+) -> None:
+    """A commit that queues an alert wakes the worker, which claims and sends before
+    its periodic jobs (escalation, follow-ups, broadcast progress): under load those
+    take a while, and the alert must not wait behind them. The job here can only
+    finish once the alert has arrived, so a worker running its jobs first never sends."""
+    await world(harness)
+    for worker in workers(harness):
+        await worker.stop()
+    sleepy = DeliveryWorker(harness.runtime, harness.application.bot, poll_interval=3600)
+    armed, alert_arrived = asyncio.Event(), asyncio.Event()
+    job_runs: list[bool] = []
+
+    async def job() -> None:
+        if armed.is_set():  # the passes before the alert have nothing to wait for
+            await asyncio.wait_for(alert_arrived.wait(), 10)
+            job_runs.append(alert_arrived.is_set())
+
+    sleepy.jobs.append(job)
+    await sleepy.start()
+    try:
+        await sleepy.drain()  # the first pass is over; the next would be in an hour
+        armed.set()
+        await raise_alert(harness.runtime, MOTHER)
+        await harness.telegram.wait_for(lambda c: c.chat_id == LI and c.method == "sendMessage")
+        alert_arrived.set()
+        await sleepy.drain()
+    finally:
+        await sleepy.stop()
+    assert job_runs and all(job_runs)  # the jobs still ran in that pass, after the alert
+
+
 async def test_two_webhook_workers_on_one_database_send_each_message_exactly_once(
     settings: Settings, clock: ManualClock
 ) -> None:

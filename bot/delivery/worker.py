@@ -2,7 +2,10 @@
 
 One per bot process, started and stopped with the Application. Each pass it
 runs its periodic jobs (escalation, broadcast progress), then claims due rows
-with a lease, most urgent lane first (bot/delivery/lanes.py), into a backlog;
+with a lease, most urgent lane first (bot/delivery/lanes.py), into a backlog.
+A pass woken by a commit that queued a message (a report's alert) claims
+first and runs the jobs once that send is under way, and a long pass runs
+its jobs beside the sends: an alert never waits behind them (issue 14);
 a dispatcher sends them under the rate limits and each row is settled as soon
 as Telegram answers, before that send's slot is given to another: a crash
 repeats at most the `concurrency` messages in flight (16 at 25/s). Leases
@@ -23,6 +26,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import os
 import secrets
 import socket
@@ -94,6 +98,10 @@ class DeliveryWorker:
         self.filters: list[Filter] = []
         self._stir = asyncio.Event()
         self._urgent = False
+        # Woken by a commit that queued a message (and by nothing that wants the jobs
+        # first): the pass claims before its jobs, so an alert does not wait for them.
+        self._queued = False
+        self._asked = False
         self._answers = 0
         self._claims = itertools.count(1)
         self._passes_started = 0
@@ -112,6 +120,15 @@ class DeliveryWorker:
 
     def notify(self) -> None:
         """Something was queued: look now instead of at the next poll."""
+        self._asked = True
+        self._poke()
+
+    def _on_queue(self) -> None:
+        """A transaction that queued a message committed: claim it before anything else."""
+        self._queued = True
+        self._poke()
+
+    def _poke(self) -> None:
         self._wake.set()
         self._urgent = True
         self._stir.set()
@@ -126,7 +143,7 @@ class DeliveryWorker:
                     await store.release_all(session, "")
             except Exception:
                 log.warning("could not take over old leases; they expire on their own")
-        self._unsubscribe = on_queue(self.runtime.db.engine.sync_engine, self.notify)
+        self._unsubscribe = on_queue(self.runtime.db.engine.sync_engine, self._on_queue)
         self._task = asyncio.create_task(self._loop(), name=f"delivery {self.id}")
 
     async def stop(self) -> None:
@@ -185,6 +202,7 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Run the periodic jobs, then send everything due now. Returns rows settled.
+        (Woken by a commit alone, the jobs come after the first claim.)
 
         One dispatcher hands claimed rows to sends: the most urgent lane first, at
         the overall pace, never two at once to a chat, and never more than
@@ -192,7 +210,15 @@ class DeliveryWorker:
         about half a second deep, so neither the database nor the wire waits.
         """
         loop = asyncio.get_running_loop()
-        await self._run_jobs()
+        # The jobs run beside the claims and sends (under load they take a while, and an
+        # alert committed meanwhile must not wait), and the pass ends only after them and
+        # a claim of what they queued. Woken only by a commit that queued something (an
+        # alert), the pass claims and starts that send before it starts the jobs.
+        jobs_owed = self._queued and not self._asked
+        self._queued = self._asked = False
+        jobs: asyncio.Task[None] | None = None
+        if not jobs_owed:
+            jobs = self._start_jobs()
         jobs_ran = loop.time()
         backlog = Backlog()
         tasks: set[asyncio.Task[None]] = set()
@@ -200,18 +226,24 @@ class DeliveryWorker:
         claim_at = 0.0  # loop time of the next claim; later after a claim came back short
         answers_at_claim = -1
         checked = loop.time()
-        # Claims run beside the dispatcher: sends keep going while the database answers.
+        # Claims and the jobs of a long pass run beside the dispatcher: sends (an alert
+        # among them) keep going while the database answers.
         claiming: asyncio.Task[int] | None = None
         limit = 0
         try:
             while not self._stopping.is_set():
                 now = loop.time()
-                if self._urgent:
-                    self._urgent, claim_at = False, 0.0
+                if jobs is not None and jobs.done():
+                    jobs = None
+                    jobs_ran, claim_at = loop.time(), 0.0  # they may have queued something
                 if claiming is not None and claiming.done():
                     found = claiming.result()  # a failed claim ends the pass, as it always did
                     claiming = None
                     claim_at = 0.0 if found >= limit else loop.time() + SHORT_CLAIM_PAUSE
+                # Only between claims: a commit during a claim may not be in what it saw,
+                # so the next claim goes at once, not after a short claim's pause.
+                if self._urgent and claiming is None:
+                    self._urgent, claim_at = False, 0.0
                 if claiming is None and now >= claim_at and backlog.waiting < self._target():
                     limit = min(self.batch_size, 2 * self._target() - backlog.waiting)
                     answers_at_claim = self._answers
@@ -221,7 +253,8 @@ class DeliveryWorker:
                     if not tasks and not backlog.waiting:
                         await asyncio.wait({claiming})  # nothing else to do meanwhile
                     continue
-                if not tasks and not backlog.waiting and claiming is None:
+                idle = not tasks and not backlog.waiting and claiming is None
+                if idle and jobs is None and not jobs_owed:
                     if claim_at > 0 and answers_at_claim == self._answers:
                         break  # nothing due, nothing in flight: the pass is over
                     claim_at = 0.0
@@ -241,15 +274,19 @@ class DeliveryWorker:
                     checked = now
                     await self._recheck(backlog)
                     continue
-                if now - jobs_ran >= self.poll_interval:
-                    await self._run_jobs()
-                    jobs_ran = loop.time()
-                    claim_at = 0.0
+                if jobs is None and (jobs_owed or now - jobs_ran >= self.poll_interval):
+                    jobs_owed = False
+                    jobs = self._start_jobs()
                     continue
-                await self._idle(now, claim_at, backlog, len(tasks) < self.concurrency)
+                # Nothing claimed, sent or waiting, only the jobs running: wait for them
+                # (or a commit) rather than claiming again every SHORT_CLAIM_PAUSE.
+                next_claim = math.inf if idle else claim_at
+                await self._idle(now, next_claim, backlog, len(tasks) < self.concurrency)
         finally:
             if claiming is not None:
                 await asyncio.wait({claiming})  # its rows are in the backlog, handed back below
+            if jobs is not None:
+                await asyncio.wait({jobs})
             if tasks:
                 await asyncio.wait(set(tasks))
             await self._release_items(backlog.take_all())
@@ -319,6 +356,11 @@ class DeliveryWorker:
         for item in items:
             item.checked = now
         backlog.discard({r.id for r in rows if id(r) not in still})
+
+    def _start_jobs(self) -> asyncio.Task[None]:
+        jobs = asyncio.create_task(self._run_jobs())
+        jobs.add_done_callback(lambda _task: self._stir.set())
+        return jobs
 
     async def _run_jobs(self) -> None:
         for job in self.jobs:
