@@ -32,6 +32,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.sqlite_driver import one_hop_url
+
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x6D6368  # "mch": any constant shared by every worker will do
@@ -185,7 +187,8 @@ class Database:
         options: dict[str, object] = {"echo": echo, "hide_parameters": True}
         if not self.is_sqlite:
             options |= {"pool_size": pool_size, "max_overflow": 10, "pool_timeout": 10}
-        self.engine: AsyncEngine = create_async_engine(url, **options)
+        # SQLite: aiosqlite with one thread hop per statement (storage/sqlite_driver.py).
+        self.engine: AsyncEngine = create_async_engine(one_hop_url(url), **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(
