@@ -187,6 +187,11 @@ class Database:
         options: dict[str, object] = {"echo": echo, "hide_parameters": True}
         if not self.is_sqlite:
             options |= {"pool_size": pool_size, "max_overflow": 10, "pool_timeout": 10}
+        elif ":memory:" not in url and "mode=memory" not in url:
+            # A file's pool keeps as many connections as updates are handled at once: with
+            # the default five, every update past the fifteenth opened a connection (a
+            # thread, the pragmas) and closed it again, hundreds a minute under load.
+            options |= {"pool_size": pool_size, "max_overflow": 10}
         # SQLite: aiosqlite with one thread hop per statement (storage/sqlite_driver.py).
         self.engine: AsyncEngine = create_async_engine(one_hop_url(url), **options)
         if self.is_sqlite:

@@ -9,14 +9,27 @@ bot's mix that was about twelve hand-overs per update, a large share of its CPU.
 
 Here a statement is one call on the thread (the cursor is opened, executed, read and
 closed there), and a rollback or commit with no transaction open is skipped: sqlite3
-does nothing for those either (it checks the same flag, `in_transaction`). Everything
-else (the thread, the busy timeout, errors, server-side cursors) is aiosqlite's and
+does nothing for those either (it checks the same flag, `in_transaction`).
+
+Writers take turns in this process, in arrival order. SQLite lets one connection
+write at a time; a connection that finds the lock taken sleeps in its busy handler
+(1, 2, 5, 10 ... 100 ms) and looks again, so under load the lock stood free for
+milliseconds between writers while dozens slept, and a write waited seconds. So a
+connection about to write (anything but a SELECT) first takes the engine's asyncio
+lock and holds it until its transaction ends; the next writer starts the moment it
+is free. A write that waits longer than the busy timeout fails as SQLite's would
+("database is locked"). Other processes on the same file (the shell, an import)
+still meet SQLite's own lock and busy timeout.
+
+Everything else (the thread, errors, server-side cursors) is aiosqlite's and
 SQLAlchemy's own. `Database` picks it for every sqlite+aiosqlite URL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +42,23 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 DRIVER = "mch_aiosqlite"
+WRITE_WAIT = 5.0  # seconds, as the busy timeout (storage/db.py)
+
+
+class Writers:
+    """The turn to write, one connection at a time, per engine and event loop."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
 
 
 class _Result:
@@ -49,8 +79,9 @@ class OneHopCursor:
 
     arraysize = 1
 
-    def __init__(self, connection: Any) -> None:
-        self._connection = connection  # aiosqlite.Connection
+    def __init__(self, adapted: OneHopConnection) -> None:
+        self._adapted = adapted
+        self._connection = adapted._connection  # aiosqlite.Connection
         self._result: _Result | None = None
 
     async def __aenter__(self) -> OneHopCursor:
@@ -68,7 +99,14 @@ class OneHopCursor:
             finally:
                 cursor.close()
 
-        self._result = await self._connection._execute(run)
+        writes = operation.lstrip()[:6].upper() != "SELECT"
+        if writes:
+            await self._adapted.take_turn()
+        try:
+            self._result = await self._connection._execute(run)
+        finally:
+            if writes:
+                self._adapted.end_turn_if_done()
 
     async def execute(self, operation: str, parameters: Any = ()) -> OneHopCursor:
         await self._run("execute", operation, () if parameters is None else parameters)
@@ -105,13 +143,41 @@ class OneHopAdaptedCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
 
     def _make_new_cursor(self, connection: Any) -> Any:
-        return OneHopCursor(connection)
+        return OneHopCursor(self._adapt_connection)  # type: ignore[arg-type]
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_turn", "_writers")
 
     _cursor_cls = OneHopAdaptedCursor
+
+    def __init__(self, dbapi: Any, connection: Any, writers: Writers) -> None:
+        super().__init__(dbapi, connection)
+        self._writers = writers
+        self._turn: asyncio.Lock | None = None  # held while this connection may write
+
+    async def take_turn(self) -> None:
+        if self._turn is not None:
+            return
+        lock = self._writers.lock()
+        if lock.locked():
+            try:
+                await asyncio.wait_for(lock.acquire(), WRITE_WAIT)
+            except TimeoutError:
+                raise sqlite3.OperationalError("database is locked") from None
+        else:
+            await lock.acquire()
+        self._turn = lock
+
+    def end_turn_if_done(self) -> None:
+        """Give the turn up once no transaction holds SQLite's write lock any more."""
+        if self._turn is not None and not self._in_transaction():
+            self._end_turn()
+
+    def _end_turn(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None and turn.locked():
+            turn.release()
 
     def _in_transaction(self) -> bool:
         # Read between calls, never during one: the connection's statements are awaited
@@ -120,18 +186,40 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         return raw is not None and raw.in_transaction
 
     def rollback(self) -> None:
-        if self._in_transaction():
-            super().rollback()
+        try:
+            if self._in_transaction():
+                super().rollback()
+        finally:
+            self.end_turn_if_done()
 
     def commit(self) -> None:
-        if self._in_transaction():
-            super().commit()
+        try:
+            if self._in_transaction():
+                super().commit()
+        finally:
+            self.end_turn_if_done()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._end_turn()
+
+    def terminate(self) -> None:
+        try:
+            super().terminate()
+        finally:
+            self._end_turn()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def __init__(self, aiosqlite: Any, sqlite: Any) -> None:
+        super().__init__(aiosqlite, sqlite)
+        self.writers = Writers()  # one per engine: create_engine imports the DBAPI anew
+
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
         adapted = super().connect(*arg, **kw)
-        return OneHopConnection(self, adapted._connection)
+        return OneHopConnection(self, adapted._connection, self.writers)
 
 
 class OneHopDialect(SQLiteDialect_aiosqlite):
