@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.postgres_driver import late_begin_url
 from storage.sqlite_driver import one_hop_url
 
 log = logging.getLogger(__name__)
@@ -192,8 +193,10 @@ class Database:
             # the default five, every update past the fifteenth opened a connection (a
             # thread, the pragmas) and closed it again, hundreds a minute under load.
             options |= {"pool_size": pool_size, "max_overflow": 10}
-        # SQLite: aiosqlite with one thread hop per statement (storage/sqlite_driver.py).
-        self.engine: AsyncEngine = create_async_engine(one_hop_url(url), **options)
+        # SQLite: aiosqlite with one thread hop per statement (storage/sqlite_driver.py);
+        # PostgreSQL: asyncpg with BEGIN at the first write (storage/postgres_driver.py).
+        driver_url = late_begin_url(one_hop_url(url))
+        self.engine: AsyncEngine = create_async_engine(driver_url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(

@@ -15,9 +15,10 @@ Writers take turns in this process, in arrival order. SQLite lets one connection
 write at a time; a connection that finds the lock taken sleeps in its busy handler
 (1, 2, 5, 10 ... 100 ms) and looks again, so under load the lock stood free for
 milliseconds between writers while dozens slept, and a write waited seconds. So a
-connection about to write (anything but a SELECT) first takes the engine's asyncio
-lock and holds it until its transaction ends; the next writer starts the moment it
-is free. A write that waits longer than the busy timeout fails as SQLite's would
+connection about to write (an INSERT, UPDATE, DELETE, DDL...) first takes the
+engine's asyncio lock and holds it until its transaction ends; the next writer
+starts the moment it is free. Reads, savepoints and a new connection's pragmas never
+wait for it. A write that waits longer than the busy timeout fails as SQLite's would
 ("database is locked"). Other processes on the same file (the shell, an import)
 still meet SQLite's own lock and busy timeout.
 
@@ -61,6 +62,16 @@ class Writers:
         return lock
 
 
+# Statements that never take SQLite's write lock: reads, the pragmas a new connection
+# runs (journal mode, busy timeout, foreign keys) and savepoints (the write inside one
+# takes the turn). Anything else may write and waits for its turn.
+_NO_TURN = ("SELECT", "PRAGMA", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK")
+
+
+def _writes(operation: str) -> bool:
+    return not operation.lstrip()[:9].upper().startswith(_NO_TURN)
+
+
 class _Result:
     """A statement's outcome, read on the connection's thread."""
 
@@ -99,14 +110,12 @@ class OneHopCursor:
             finally:
                 cursor.close()
 
-        writes = operation.lstrip()[:6].upper() != "SELECT"
-        if writes:
+        if _writes(operation):
             await self._adapted.take_turn()
         try:
             self._result = await self._connection._execute(run)
         finally:
-            if writes:
-                self._adapted.end_turn_if_done()
+            self._adapted.end_turn_if_done()
 
     async def execute(self, operation: str, parameters: Any = ()) -> OneHopCursor:
         await self._run("execute", operation, () if parameters is None else parameters)
