@@ -33,6 +33,14 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return seen
 
 
+@pytest.fixture
+async def short_wait(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table t, and writers that give up after a fifth of a second."""
+    monkeypatch.setattr(sqlite_driver, "WRITE_WAIT", 0.2)
+    async with db.engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+
+
 @sqlite_only
 async def test_a_select_is_one_hop_and_a_read_ends_without_one(
     db: Database, hops: list[object]
@@ -89,15 +97,15 @@ async def test_writers_take_turns_without_database_is_locked(db: Database) -> No
 
 
 @sqlite_only
-async def test_a_write_waiting_longer_than_the_busy_timeout_fails_as_sqlite_would(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+async def test_only_writes_wait_and_not_longer_than_the_busy_timeout(
+    db: Database, short_wait: None
 ) -> None:
-    monkeypatch.setattr(sqlite_driver, "WRITE_WAIT", 0.2)
-    async with db.engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
     async with db.engine.begin() as holder:
         await holder.execute(text("INSERT INTO t DEFAULT VALUES"))
-        async with db.engine.connect() as other:
+        # A new connection (two: the pool may hold one idle) runs the pragmas (journal
+        # mode, busy timeout), then reads: neither waits for the writer.
+        async with db.engine.connect() as other, db.engine.connect() as another:
+            assert (await another.execute(text("SELECT count(*) FROM t"))).scalar() == 0
             with pytest.raises(exc.OperationalError, match="database is locked"):
                 await other.execute(text("INSERT INTO t DEFAULT VALUES"))
             await other.rollback()
@@ -130,18 +138,3 @@ async def test_a_unit_that_only_reads_opens_no_transaction(db: Database) -> None
             await unit.session.exec(text("INSERT INTO t VALUES (1)"))  # type: ignore[call-overload]
             seen = await unit.session.exec(text("SELECT count(*) FROM t"))  # type: ignore[call-overload]
             assert seen.scalar() == 1  # a read after the first write is in its transaction
-
-
-@sqlite_only
-async def test_a_new_connection_and_reads_never_wait_for_a_writer(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sqlite_driver, "WRITE_WAIT", 0.2)
-    async with db.engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
-    async with db.engine.begin() as holder:
-        await holder.execute(text("INSERT INTO t DEFAULT VALUES"))
-        # Opening connections runs the pragmas (journal mode, busy timeout): no write.
-        async with db.engine.connect() as a, db.engine.connect() as b:
-            assert (await a.execute(text("SELECT count(*) FROM t"))).scalar() == 0
-            assert (await b.execute(text("SELECT 1"))).scalar() == 1

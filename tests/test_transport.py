@@ -51,7 +51,7 @@ async def test_failures_become_the_errors_ptb_would_raise(
 ) -> None:
     fake, bot = fake_and_bot
     fake.fail("sendMessage", status=400, description="Bad Request: chat not found")
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(42, "hello")
     fake.fail("sendMessage", disconnect=True)
     with pytest.raises(NetworkError) as network:
