@@ -11,13 +11,6 @@ Here a statement is one call on the thread (the cursor is opened, executed, read
 closed there), and a rollback or commit with no transaction open is skipped: sqlite3
 does nothing for those either (it checks the same flag, `in_transaction`).
 
-A SELECT does not even go to the thread: it runs on the event loop's thread, where
-the statement's result is needed. In WAL mode a read takes no lock that another
-connection can hold against it, so it never waits, and the point reads of an update
-take tens of microseconds, less than a hand-over (whose wake-ups and GIL hand-offs
-kept the loop idle a tenth of the time under load). The connection's other calls are
-awaited before its next statement, so the thread and the loop never use it at once.
-
 Writers take turns in this process, in arrival order. SQLite lets one connection
 write at a time; a connection that finds the lock taken sleeps in its busy handler
 (1, 2, 5, 10 ... 100 ms) and looks again, so under load the lock stood free for
@@ -51,7 +44,6 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 
 DRIVER = "mch_aiosqlite"
 WRITE_WAIT = 5.0  # seconds, as the busy timeout (storage/db.py)
-INLINE_READS = True  # SELECTs on the event loop's thread
 
 
 class Writers:
@@ -118,10 +110,6 @@ class OneHopCursor:
             finally:
                 cursor.close()
 
-        if INLINE_READS and operation.lstrip()[:6].upper() == "SELECT":
-            # Read here, on the event loop: see the module's docstring.
-            self._result = run()
-            return
         if _writes(operation):
             await self._adapted.take_turn()
         try:
@@ -239,8 +227,6 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
         self.writers = Writers()  # one per engine: create_engine imports the DBAPI anew
 
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
-        # Reads run on the event loop's thread, everything else on aiosqlite's.
-        kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
         return OneHopConnection(self, adapted._connection, self.writers)
 
