@@ -32,6 +32,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.postgres_driver import late_begin_url
+from storage.sqlite_driver import one_hop_url
+
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x6D6368  # "mch": any constant shared by every worker will do
@@ -185,7 +188,15 @@ class Database:
         options: dict[str, object] = {"echo": echo, "hide_parameters": True}
         if not self.is_sqlite:
             options |= {"pool_size": pool_size, "max_overflow": 10, "pool_timeout": 10}
-        self.engine: AsyncEngine = create_async_engine(url, **options)
+        elif ":memory:" not in url and "mode=memory" not in url:
+            # A file's pool keeps as many connections as updates are handled at once: with
+            # the default five, every update past the fifteenth opened a connection (a
+            # thread, the pragmas) and closed it again, hundreds a minute under load.
+            options |= {"pool_size": pool_size, "max_overflow": 10}
+        # SQLite: aiosqlite with one thread hop per statement (storage/sqlite_driver.py);
+        # PostgreSQL: asyncpg with BEGIN at the first write (storage/postgres_driver.py).
+        driver_url = late_begin_url(one_hop_url(url))
+        self.engine: AsyncEngine = create_async_engine(driver_url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(

@@ -21,6 +21,7 @@ characters of Chinese parts, one per word otherwise), then by menu order.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -81,20 +82,27 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in _WORD.findall(text))
 
 
+@functools.lru_cache(maxsize=8192)
+def _parts(keyword: str) -> tuple[str | frozenset[str], ...]:
+    """A keyword's parts as they are compared: Chinese ones as text, others as stems.
+    Cached: the same few hundred keywords are asked about for every message."""
+    return tuple(
+        part if _CJK.search(part) else _stems(part) for part in _normalize(keyword).split()
+    )
+
+
 def keyword_score(keyword: str, normalized_text: str, text_stems: frozenset[str]) -> int:
     """How strongly one keyword matches a message; 0 unless every part occurs."""
-    parts = _normalize(keyword).split()
     score = 0
-    for part in parts:
-        if _CJK.search(part):
+    for part in _parts(keyword):
+        if isinstance(part, str):
             if part not in normalized_text:
                 return 0
             score += len(part)
         else:
-            words = _stems(part)
-            if not words or not words <= text_stems:
+            if not part or not part <= text_stems:
                 return 0
-            score += len(words)
+            score += len(part)
     return score
 
 
