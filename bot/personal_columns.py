@@ -58,7 +58,6 @@ COLUMNS: dict[str, str] = {
             "attempts",
             "received_at",
             "handled_at",
-            "resend",
         )
     },
     **{
