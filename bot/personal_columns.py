@@ -58,6 +58,7 @@ COLUMNS: dict[str, str] = {
             "attempts",
             "received_at",
             "handled_at",
+            "resend",
         )
     },
     **{

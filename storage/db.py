@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -74,15 +75,21 @@ class Unit:
     # The database went away mid-way: the update is to be handled again later.
     database_failed: bool = False
     closed: bool = False
-    # Marks the update handled; committed as soon as Telegram has taken the update's first
-    # reply (or at the end). A crash before the reply replays the update cleanly; a
-    # crash in the reply's round trip may repeat that one reply, never lose it.
+    # Marks the update handled; committed as soon as Telegram has taken the first request
+    # that followed the update's committed effects (or at the end). A crash before that
+    # sends the request again (`apply`) or, with nothing committed, replays the update
+    # cleanly; a crash in the request's round trip may repeat that one reply, never lose it.
     finish: Callable[[], Awaitable[object]] | None = None
     # The same mark made outside this session, grouped with other updates' marks (see
     # bot/processing/done.py), for when the session has nothing uncommitted to join it:
     # it starts at once and the unit waits for it when it closes (`marking`).
     finish_apart: Callable[[], asyncio.Future[None]] | None = None
     marking: asyncio.Future[None] | None = None
+    # Records, in the transaction that commits the update's effects, the request about
+    # to go out (storage/inbox.py `mark_applied`): a crash before Telegram takes it sends
+    # that request again instead of handling the update on top of its own effects.
+    apply: Callable[[dict[str, Any] | None], Awaitable[object]] | None = None
+    applied: bool = False
 
     def joins(self, db: Database) -> bool:
         return self.db is db and not self.closed and asyncio.current_task() is self.task
@@ -92,9 +99,11 @@ class Unit:
         if not self.closed and self.session.in_transaction():
             await self.session.rollback()
 
-    async def commit(self, *, finish: bool = True) -> None:
+    async def commit(self, *, finish: bool = True, resend: dict[str, Any] | None = None) -> None:
         """Make what was done so far durable (or undo it, after a failure); with `finish`,
-        mark the update handled in the same transaction."""
+        mark the update handled (in the same transaction, or grouped with other updates'
+        marks when there is nothing else to commit); without, record `resend` as the
+        request that follows these effects."""
         if self.closed:
             return
         if self.session.in_transaction():
@@ -108,9 +117,16 @@ class Unit:
                 await self.session.rollback()
         wrote = _wrote(self.session)
         if finish and self.finish is not None:
-            mark, self.finish, self.finish_apart = self.finish, None, None
-            await mark()
-            wrote = True
+            mark, apart = self.finish, self.finish_apart
+            self.finish = self.finish_apart = self.apply = None
+            if not wrote and apart is not None and not self.failed:
+                self.marking = apart()  # awaited when the unit closes
+            else:
+                await mark()
+                wrote = True
+        elif wrote and self.apply is not None and self.finish is not None:
+            await self.apply(resend)
+            self.applied = True
         # A transaction that only read has nothing to make durable: closing the session
         # ends it (one call to the database fewer per update).
         if wrote and self.session.in_transaction():
@@ -127,18 +143,22 @@ def current_unit() -> Unit | None:
     return unit
 
 
-async def commit_before_sending() -> None:
+async def commit_before_sending(resend: Callable[[], dict[str, Any] | None] | None = None) -> None:
     """Called before every Bot API request: nothing is confirmed before it is stored.
-    A unit that has only read so far has nothing to store and costs no commit."""
+    A unit that has only read so far has nothing to store and costs no commit; one that
+    wrote stores, with its effects, the request (`resend()`) a replay would send again."""
     unit = current_unit()
     if unit is not None and not unit.database_failed and _wrote(unit.session):
-        await unit.commit(finish=False)
+        await unit.commit(finish=False, resend=resend() if resend is not None else None)
 
 
 async def mark_handled_after_sending() -> None:
-    """Called once Telegram has taken a request: the update counts as handled from now."""
+    """Called once Telegram has taken a request: the update counts as handled from now,
+    if its effects are committed (`applied`). Until they are, a crash must replay it
+    whole: a button answered before the press's report was stored is not the report
+    (such an update is marked when its unit ends)."""
     unit = current_unit()
-    if unit is None or unit.database_failed or unit.finish is None:
+    if unit is None or unit.database_failed or unit.finish is None or not unit.applied:
         return
     if unit.finish_apart is not None and not unit.failed and not _wrote(unit.session):
         unit.marking = unit.finish_apart()

@@ -28,6 +28,9 @@ from storage.models import InboxUpdate
 
 PENDING = "pending"
 DONE = "done"
+# Not a stored value: a pending row whose effects are committed and whose `resend`
+# request has not been confirmed by Telegram (see `status_expression`).
+APPLIED = "applied"
 
 
 def wall_now() -> datetime:
@@ -93,10 +96,36 @@ async def record(
     return {row[0] for row in result.all()}
 
 
+def status_expression(table: Any = _TABLE) -> Any:
+    """The row's status as the processor sees it: `applied` for a pending row whose
+    effects are already committed (it has a request to send again)."""
+    c = table.c
+    applied = and_(c.status == PENDING, c.resend.is_not(None))
+    return case((applied, APPLIED), else_=c.status)
+
+
+async def mark_applied(target: Target, update_id: int, resend: dict[str, Any] | None) -> None:
+    """In the transaction that commits the update's effects: they are in, and `resend`
+    is the request about to go out. A replay sends it again rather than handling the
+    update on top of its own effects (docs/exactly-once.md). `None` (a request that
+    cannot be kept, e.g. a file upload) is stored as an empty request: nothing to send."""
+    await (await _connection(target)).execute(
+        update(_TABLE).where(_TABLE.c.update_id == update_id).values(resend=resend or {})
+    )
+
+
+async def resend_of(target: Target, update_id: int) -> dict[str, Any]:
+    """The request recorded with an applied update's effects ({} for none)."""
+    query = core_select(_TABLE.c.resend).where(_TABLE.c.update_id == update_id)
+    value = (await (await _connection(target)).execute(query)).scalar()
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True)
 class Older:
     update_id: int
     payload: dict[str, Any]
+    status: str = PENDING
 
 
 async def status_and_older(
@@ -113,15 +142,15 @@ async def status_and_older(
         where = or_(this, earlier)
     # Its own payload is not needed (the update is in hand): only the older ones'.
     payload = type_coerce(case((this, None), else_=c.payload), JSON)
-    query = core_select(c.update_id, c.status, payload).where(where).order_by(c.update_id)
-    rows = (await (await _connection(target)).execute(query)).all()
+    query = core_select(c.update_id, status_expression(), payload).where(where)
+    rows = (await (await _connection(target)).execute(query.order_by(c.update_id))).all()
     status = None
     found: list[Older] = []
     for row_id, row_status, row_payload in rows:
         if row_id == update_id:
             status = row_status
         else:
-            found.append(Older(row_id, row_payload))
+            found.append(Older(row_id, row_payload, row_status))
     return status, found
 
 
@@ -130,6 +159,7 @@ def _done(now: datetime) -> dict[str, Any]:
     return {
         "status": DONE,
         "payload": {},
+        "resend": None,
         "handled_at": now,
         "leased_by": None,
         "leased_until": None,

@@ -74,6 +74,11 @@ class InboxUpdate(SQLModel, table=True):
     A row stays `pending` until its handling has finished; a worker that dies
     leaves it pending and another handles it after its lease. The payload holds
     what the person typed, so it is cleared once the update is handled.
+
+    `resend` is set in the transaction that first commits the update's effects (the
+    report, the next dialog step) and holds the Bot API request that was about to go
+    out: a crash before Telegram took it replays that request instead of running the
+    handlers again on a dialog that has already moved on (docs/exactly-once.md).
     """
 
     __tablename__ = "inbox"
@@ -87,6 +92,9 @@ class InboxUpdate(SQLModel, table=True):
     attempts: int = 0
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resend: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
 
 
 def _big_pk() -> Any:

@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, event, exists, literal, select
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.inbox import status_expression
 from storage.models import Dialog, InboxUpdate, Profile, Staff, User
 
 _ABSENT = "mch_absent"  # session.info: {(model, key)} known not to exist in this unit
@@ -70,7 +71,8 @@ def _with_inbox(older: bool) -> Any:
     earlier: Any = literal(False)
     if older:
         earlier = exists().where(c.person == _ID, c.status == PENDING, c.update_id < _UPDATE)
-    head = select(c.status, earlier.label("older"), User, Profile, Dialog, Staff)
+    status = status_expression(_INBOX)
+    head = select(status, earlier.label("older"), User, Profile, Dialog, Staff)
     query = head.select_from(_INBOX).outerjoin(User, User.id == _ID)  # type: ignore[arg-type]
     return _with_rows(query).where(c.update_id == _UPDATE)
 

@@ -98,6 +98,26 @@ async def test_every_malformed_button_press_is_answered_and_changes_nothing(
         assert ((after.flow, after.step, dict(after.data)) if after else None) == state
 
 
+async def test_a_press_telegram_will_no_longer_answer_is_still_handled(
+    harness: BotHarness,
+) -> None:
+    """Handled again after a crash, a press is too old for Telegram to answer: its step
+    still happens (here, the language chosen and the consent asked)."""
+    person = harness.user(506, language_code="en")
+    await person.send("/start")
+    too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    harness.telegram.fail("answerCallbackQuery", status=400, description=too_old)
+    before = len(harness.telegram.calls)
+    await person.press("English")
+    answers = [c for c in harness.telegram.calls[before:] if c.method == "answerCallbackQuery"]
+    assert [c.status for c in answers] == [400]
+    async with harness.runtime.db.session() as session:
+        dialog = await session.get(Dialog, 506)
+        user = await session.get(User, 506)
+    assert user is not None and user.locale == "en"
+    assert dialog is not None and dialog.step == "consent"
+
+
 async def test_a_group_chat_gets_no_users_row_and_at_most_one_line(harness: BotHarness) -> None:
     update = {
         "update_id": harness.telegram.next_update_id(),

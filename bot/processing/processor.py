@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.observability import processing as observe
@@ -49,6 +50,7 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.handled = 0
         self.dropped_duplicates = 0
+        self.resent = 0  # updates whose effects were in before a crash: reply sent again
         # Called with each update id once its handling is over (committed, dropped as a
         # duplicate, or answered during an outage): how tests know an update is done.
         self.finished: Callable[[int], None] | None = None
@@ -85,7 +87,10 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
                     earlier = Update.de_json(row.payload, self._app().bot)
                     async with self.db.unit(connection) as unit:
                         coroutine_ = self._app().process_update(earlier)
-                        await self._run(unit, earlier, coroutine_, inbox.PENDING)
+                        try:
+                            await self._run(unit, earlier, coroutine_, row.status)
+                        finally:
+                            _close(coroutine_)
                     self._finish(row.update_id)
                 async with self.db.unit(connection) as unit:
                     await self._run(unit, update, coroutine, status)
@@ -140,6 +145,10 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
             session = unit.session
             unit.finish = lambda: inbox.mark_done(session, update_id)
             unit.finish_apart = lambda: self.done.mark(update_id)
+            unit.apply = lambda resend: inbox.mark_applied(session, update_id, resend)
+        if status == inbox.APPLIED:
+            await self._resend(unit, update_id)
+            return
         with observe.handling(update):
             await coroutine
         if unit.database_failed:
@@ -149,6 +158,21 @@ class PersonalUpdateProcessor(BaseUpdateProcessor):
             unit.failed = True
             return
         self.handled += 1
+
+    async def _resend(self, unit: Unit, update_id: int) -> None:
+        """An update whose effects were committed before a crash: its handlers are not run
+        again (a typed answer would be read as the answer to the question that followed
+        it); the request that was about to go out is sent again instead. The person may
+        get that one message twice, if Telegram had taken it before the crash."""
+        request = await inbox.resend_of(unit.session, update_id)
+        self.resent += 1
+        method, params = request.get("method"), request.get("params")
+        if not isinstance(method, str) or not isinstance(params, dict):
+            return
+        try:
+            await self._app().bot.do_api_request(method, api_kwargs=params)
+        except TelegramError as error:  # e.g. an edit of a message already edited
+            log.info("re-sending update %s's reply failed: %s", update_id, type(error).__name__)
 
 
 def _close(coroutine: Awaitable[Any]) -> None:

@@ -23,7 +23,7 @@ import logging
 from typing import Any
 
 from telegram.error import NetworkError
-from telegram.request import HTTPXRequest
+from telegram.request import HTTPXRequest, RequestData
 
 from storage.db import commit_before_sending, current_unit, mark_handled_after_sending
 
@@ -35,10 +35,15 @@ RETRY_AFTER_MAX = 5.0
 
 class CommittingRequest(HTTPXRequest):
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        await commit_before_sending()
+        await commit_before_sending(lambda: kept_request(*args, **kwargs))
         if current_unit() is None:
             return await super().do_request(*args, **kwargs)
         status, body = await self._reply(*args, **kwargs)
+        if status == 400 and _method(*args, **kwargs) == "answerCallbackQuery":
+            # Telegram refuses to answer a press after some seconds ("query is too old"),
+            # as when a crash made it be handled again: the press itself still counts.
+            log.info("a button answer was refused; the press is handled all the same")
+            return 200, b'{"ok": true, "result": true}'
         if status < 300:
             try:
                 await mark_handled_after_sending()
@@ -70,10 +75,25 @@ class CommittingRequest(HTTPXRequest):
         raise AssertionError("unreachable")
 
 
+def kept_request(*args: Any, **kwargs: Any) -> dict[str, Any] | None:
+    """The request as the inbox keeps it for a replay (storage/inbox.py `mark_applied`):
+    the method and its parameters, never the URL (it holds the token). None for an
+    upload, whose file is not kept."""
+    data: RequestData | None = kwargs.get("request_data", args[2] if len(args) > 2 else None)
+    if data is not None and data.contains_files:
+        return None
+    params = data.json_parameters if data is not None else {}
+    return {"method": _method(*args, **kwargs), "params": params}
+
+
+def _method(*args: Any, **kwargs: Any) -> str:
+    """The Bot API method a request calls: the last part of its URL."""
+    return str(kwargs.get("url", args[0] if args else "")).rsplit("/", 1)[-1]
+
+
 def _retry_after(body: bytes) -> float | None:
     try:
         value = json.loads(body).get("parameters", {}).get("retry_after")
     except (ValueError, AttributeError):
         return None
     return float(value) if isinstance(value, int | float) else None
-
