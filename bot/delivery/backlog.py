@@ -79,9 +79,7 @@ class Backlog:
         if not queue:
             self._chats.pop(chat, None)
             return
-        heapq.heappush(
-            self._sleeping, (ready_at, queue[0].row.priority, next(self._order), chat)
-        )
+        heapq.heappush(self._sleeping, (ready_at, queue[0].row.priority, next(self._order), chat))
 
     def drop_chat(self, chat: int) -> list[Claimed]:
         """Take out the chat's remaining messages (to hand back, keeping their order)."""

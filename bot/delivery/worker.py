@@ -2,7 +2,8 @@
 
 One per bot process, started and stopped with the Application. Each pass it
 runs its periodic jobs (escalation, broadcast progress), then claims due rows
-with a lease, most urgent lane first (bot/delivery/lanes.py), into a backlog.
+with a lease, most urgent lane first (bot/delivery/lanes.py), into a backlog
+(bot/delivery/claims.py).
 A pass woken by a commit that queued a message (a report's alert) claims
 first and runs the jobs once that send is under way, and a long pass runs
 its jobs beside the sends: an alert never waits behind them (issue 14);
@@ -32,13 +33,13 @@ import secrets
 import socket
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 
 from bot.delivery.backlog import Backlog, Claimed
 from bot.delivery.calls import Outcome, Result
+from bot.delivery.claims import RECHECK_EVERY, Claims, Filter
 from bot.delivery.edits import edit_target
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.policy import RETRY_LIMIT, backoff, default_concurrency
@@ -48,19 +49,13 @@ from bot.delivery.wire import Wire
 from bot.observability import metrics
 from bot.runtime import Runtime
 from storage import outbox as store
-from storage.models import Outbox
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
-Filter = Callable[[AsyncSession, list[Outbox], datetime], Awaitable[list[Outbox]]]
 
-# Share of the lease a claim may spend sending; the rest is margin for the last call.
-LEASE_SHARE = 0.8
 # After a claim found less than it asked for, the next waits this long (unless woken).
 SHORT_CLAIM_PAUSE = 0.1
-# How often claimed rows still waiting are run through the filters again (a cancel).
-RECHECK_EVERY = 0.5
 
 
 class DeliveryWorker:
@@ -96,6 +91,7 @@ class DeliveryWorker:
         # Run on every claim, in its session: may settle or hold rows and returns the rest
         # (a cancelled broadcast, a person mid-conversation; see bot/broadcasts).
         self.filters: list[Filter] = []
+        self.claims = Claims(runtime, lease, self.filters)
         self._stir = asyncio.Event()
         self._urgent = False
         # Woken by a commit that queued a message (and by nothing that wants the jobs
@@ -248,7 +244,7 @@ class DeliveryWorker:
                     limit = min(self.batch_size, 2 * self._target() - backlog.waiting)
                     answers_at_claim = self._answers
                     token = f"{self.id}/{next(self._claims)}"
-                    claiming = asyncio.create_task(self._claim(token, limit, backlog))
+                    claiming = asyncio.create_task(self.claims.claim(token, limit, backlog))
                     claiming.add_done_callback(lambda _task: self._stir.set())
                     if not tasks and not backlog.waiting:
                         await asyncio.wait({claiming})  # nothing else to do meanwhile
@@ -272,7 +268,7 @@ class DeliveryWorker:
                         continue
                 if self.filters and backlog.waiting and now - checked >= RECHECK_EVERY:
                     checked = now
-                    await self._recheck(backlog)
+                    await self.claims.recheck(backlog)
                     continue
                 if jobs is None and (jobs_owed or now - jobs_ran >= self.poll_interval):
                     jobs_owed = False
@@ -317,45 +313,6 @@ class DeliveryWorker:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._stir.wait()
-
-    async def _claim(self, token: str, limit: int, backlog: Backlog) -> int:
-        """Claim up to `limit` rows into the backlog; returns how many the claim returned."""
-        # No more than can go out at the overall pace well within the lease.
-        pace = self.runtime.settings.send_rate_per_second * self.lease.total_seconds() / 2
-        now = self.runtime.clock.now()
-        async with self.runtime.db.session() as session:
-            rows = await store.claim_due(
-                session,
-                token=token,
-                now=now,
-                lease=self.lease,
-                limit=max(1, min(limit, int(pace))),
-            )
-            found = len(rows)
-            for keep in self.filters:
-                rows = await keep(session, rows, now)
-        claimed_at = asyncio.get_running_loop().time()
-        deadline = claimed_at + self.lease.total_seconds() * LEASE_SHARE
-        backlog.add([Claimed(row, token, deadline, checked=claimed_at) for row in rows])
-        return found
-
-    async def _recheck(self, backlog: Backlog) -> None:
-        """Run the claim filters again over what has waited since they last passed it, so
-        a cancel (or a conversation begun since the claim) stops rows already claimed, not
-        only later claims. Rows claimed within the last RECHECK_EVERY were just checked."""
-        now = asyncio.get_running_loop().time()
-        items = backlog.checked_before(now - RECHECK_EVERY)
-        if not items:
-            return
-        rows = [item.row for item in items]
-        async with self.runtime.db.session() as session:
-            kept = rows
-            for keep in self.filters:
-                kept = await keep(session, kept, self.runtime.clock.now())
-        still = {id(row) for row in kept}
-        for item in items:
-            item.checked = now
-        backlog.discard({r.id for r in rows if id(r) not in still})
 
     def _start_jobs(self) -> asyncio.Task[None]:
         jobs = asyncio.create_task(self._run_jobs())
