@@ -11,12 +11,21 @@ from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Update
+from telegram.ext import Application
 
 from bot import dialogs
 from bot.app import FEATURES
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.conversation.engine import TOKEN, DialogButton, Flow, opening_token
+from bot.conversation.engine import (
+    STALE_KEY,
+    TOKEN,
+    DialogButton,
+    Flow,
+    Step,
+    install,
+    opening_token,
+)
 from bot.devtools.harness import BotHarness, ChatUser
 from bot.dialogs import DialogState
 from tests import factories, questionnaire
@@ -187,6 +196,25 @@ def test_every_flow_is_well_formed() -> None:
             assert set(order) <= set(names), flow.name
         for step in flow.steps:
             assert step.on_text or step.on_button, (flow.name, step.name)
+
+
+def test_a_step_that_answers_old_presses_has_a_name_no_other_flow_uses() -> None:
+    """An old press names its step, not its flow: `on_stale` is found by step name alone."""
+    assert any(step.on_stale for _flow, step in STEPS)  # the report's checklists
+
+    async def ask(*_: object) -> None:
+        return None
+
+    async def stale(*_: object) -> bool:
+        return True
+
+    mine = Flow("mine", (Step("shared", ask, on_button=ask, on_stale=stale),))
+    other = Flow("other", (Step("shared", ask, on_button=ask),))
+    with pytest.raises(ValueError, match="not unique"):
+        install(Application.builder().token("1:x").build(), [mine, other])
+    app = Application.builder().token("1:x").build()
+    install(app, [mine, Flow("other", (Step("own", ask, on_button=ask),))])
+    assert app.bot_data[STALE_KEY] == {"shared": stale}
 
 
 @pytest.mark.parametrize(("flow", "step"), STEPS, ids=lambda x: getattr(x, "name", ""))

@@ -3,6 +3,7 @@ dialog, while questions *about* danger signs are left to the health guide."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from bot.domain.danger_words import (
     find_danger_signs,
     load_danger_words,
 )
+from bot.domain.triage import Level, assess
+from bot.domain.triage_model import Report, Subject
 from bot.reports import triage_rules
 from storage.db import Database
 from tests import factories
@@ -182,3 +185,30 @@ async def test_asking_about_danger_signs_gets_no_emergency_answer(
     reply = await harness.user(505, language_code=language_code).send(text)
     assert reply.messages and not reply.text.startswith("🚨")
     assert "120" not in reply.messages[0].text.split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        Subject("pregnancy", due_date=date(2026, 3, 1)),
+        Subject("postpartum"),
+        Subject("child", birth_date=date(2025, 12, 15)),  # an infant of 6 weeks
+        Subject("child", birth_date=date(2023, 1, 15)),
+    ],
+    ids=lambda s: s.kind if s.kind != "child" else f"child-{s.birth_date}",
+)
+def test_every_checklist_emergency_has_words(subject: Subject) -> None:
+    """A checklist symptom that is an emergency alone is a danger sign with words: a typed
+    phrase of it is answered at once, and so is its tick on a form no longer open
+    (bot/handlers/danger.py `danger_pressed` finds it through these words)."""
+    rules, words, today = triage_rules(), default_danger_words(), date(2026, 1, 30)
+    mapped = {s.symptoms[subject.kind] for s in words.signs if subject.kind in s.symptoms}
+
+    def level(code: str) -> Level:
+        alone = Report(reported_on=today, symptoms=frozenset({code}))
+        return assess(subject, alone, (), rules, today).level
+
+    checklist = rules.checklist(subject.kind)
+    emergencies = {s.code for s in checklist if level(s.code) == Level.EMERGENCY}
+    assert emergencies, "no emergency on the checklist: the subject is wrong"
+    assert emergencies <= mapped

@@ -224,3 +224,21 @@ async def test_a_community_without_staff_is_never_said_to_see_the_report(
     final = await parent.press("Skip")  # breathing rate
     assert "Thank you, your report is saved." in final.messages[0].text
     assert "can see it" not in final.text
+
+
+async def test_a_childs_danger_sign_ticked_on_a_closed_form_is_answered_and_filed_for_the_child(
+    harness: BotHarness, db: Database
+) -> None:
+    born = harness.clock.now().date() - timedelta(days=700)
+    await factories.parent(db, PARENT, [born])
+    parent = harness.user(PARENT, language_code="en")
+    await parent.send("/guide")  # an old message with buttons, no form open
+    late = await parent.press("", data="dl:000000:c_sym:+blue_lips")
+    assert len(late.answers) == 1 and "120" in late.messages[0].text
+    [report] = await all_rows(harness, Report)
+    [child] = await all_rows(harness, Child)
+    assert (report.subject, report.child_id, report.level) == ("child", child.id, "emergency")
+    assert report.data["symptoms"] == ["blue_lips"] and report.data["source"] == "button"
+    [alert] = await all_rows(harness, Alert)
+    assert alert.report_id == report.id
+    assert await state_of(harness, PARENT) is None

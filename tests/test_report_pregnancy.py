@@ -449,12 +449,57 @@ async def test_the_menu_button_starts_a_report(
     assert _("None of these") in reply.buttons
 
 
-async def test_a_forged_or_stale_button_changes_nothing(harness: BotHarness, db: Database) -> None:
+@pytest.mark.parametrize("value", ["cough", "+cough", "-bleeding", "done", "none", "+nonsense"])
+async def test_a_forged_or_stale_button_changes_nothing(
+    harness: BotHarness, db: Database, value: str
+) -> None:
     await factories.mother(db, MOM)
     mom = harness.user(MOM, language_code="en")
     await mom.send("/report")
     before = await state_of(harness, MOM)
-    forged = await mom.press("", data="dl:000000:p_sym:bleeding")
+    forged = await mom.press("", data=f"dl:000000:p_sym:{value}")
     assert forged.answer_text == "This question has already been answered."
     assert forged.messages == []
     assert await state_of(harness, MOM) == before
+    assert await all_rows(harness, Report) == []
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+async def test_a_danger_sign_ticked_after_its_form_closed_still_sends_her_to_care_and_staff(
+    harness: BotHarness, db: Database, locale: str
+) -> None:
+    """Her tick reached the bot after the form's Done (two workers, a slow network) or
+    she ticked an old form: "already answered" would leave her bleeding with no answer."""
+    await factories.mother(db, MOM, week=30)
+    mom = harness.user(MOM, language_code=LANGUAGE_CODE[locale])
+    _ = tr(harness, locale)
+    await mom.send("/report")
+    [bleeding] = [
+        b["callback_data"]
+        for b in mom.last_keyboard_message().inline_buttons
+        if label("bleeding", locale) in b["text"]
+    ]
+    await mom.press(_("None of these"))
+    await routine_rest(mom, _)
+    await mom.press(_("Not now"))
+    assert await state_of(harness, MOM) is None
+    [calm] = await all_rows(harness, Report)
+    assert calm.data["symptoms"] == [] and await all_rows(harness, Alert) == []
+
+    late = await mom.press("", data=bleeding)
+    assert len(late.answers) == 1 and late.answer_text == ""
+    assert "120" in late.messages[0].text
+    assert _("Your report is saved and your community health worker has been notified.") in (
+        late.messages[0].text
+    )
+    reports = await all_rows(harness, Report)
+    [filed] = [r for r in reports if r.id != calm.id]
+    assert filed.level == "emergency" and filed.data["symptoms"] == ["bleeding"]
+    assert filed.data["source"] == "button"
+    [alert] = await all_rows(harness, Alert)
+    assert alert.report_id == filed.id
+    assert {row.chat_id for row in await all_rows(harness, Outbox) if row.kind == "alert"} == {
+        STAFF_ZH,
+        STAFF_EN,
+    }
+    assert await state_of(harness, MOM) is None  # no form reopened

@@ -9,9 +9,11 @@ So a restart, or another worker taking the next update, resumes the very questio
 What every flow gets from here, without writing it again:
 - a per-dialog token on every button (``DialogButton``, the typed callback codec): a
   press on an older question, an older dialog or forged data is answered and changes
-  nothing. The token comes from the update that opened the dialog, so when a crash makes
-  that update be handled again (docs/exactly-once.md: the replies in hand may repeat) the
-  form it reopens is the one she already sees, and her taps on it still count;
+  nothing (a step may still answer such a press itself, ``Step.on_stale``: a danger sign
+  ticked on an old form is not "already answered"). The token comes from the update that
+  opened the dialog, so when a crash makes that update be handled again
+  (docs/exactly-once.md: the replies in hand may repeat) the form it reopens is the one
+  she already sees, and her taps on it still count;
 - an expiry (``settings.dialog_expiry``, RapidPro's flow expiry): a dialog left longer
   says so (once) and offers to start again, keeping what was confirmed; the message that
   found it expired is answered as free text, never as a days-old answer;
@@ -43,6 +45,7 @@ from bot.conversation.chat import send_to_chat as send
 from bot.dialogs import DialogState
 
 FLOWS_KEY = "conversation_flows"  # bot_data key of the installed flows, by name
+STALE_KEY = "conversation_stale"  # bot_data key of the steps' `on_stale`, by step name
 TOKEN = "t"  # state.data key of the per-dialog token
 EXPIRED = "expired"  # state.data key set once the person has been told it expired
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,6 +54,8 @@ Ask = Callable[[Update, BotContext, DialogState], Awaitable[None]]
 # A typed answer; returning False says "not an answer here": the router carries on.
 OnText = Callable[[Update, BotContext, DialogState], Awaitable[bool | None]]
 OnButton = Callable[[Update, BotContext, DialogState, str], Awaitable[None]]
+# A press of this step's button on a dialog no longer open there: True when it answered it.
+OnStale = Callable[[Update, BotContext, str], Awaitable[bool]]
 Condition = Callable[[dict[str, Any]], bool]
 Restart = Callable[[Update, BotContext, DialogState], Awaitable[None]]
 
@@ -82,6 +87,9 @@ class Step:
     when: Condition | None = None  # asked only when this holds for the answers so far
     keep_keyboard: bool = False  # True: the step edits its own keyboard (a checklist)
     key: str | None = None  # where its answer is kept in state.data (restart skips it)
+    # A press on this step's buttons when its dialog is gone or elsewhere (see `on_callback`).
+    # A button names its step, not its flow: such a step's name is unique over all flows.
+    on_stale: OnStale | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,16 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], flows: Itera
         if len(set(names)) != len(names):
             raise ValueError(f"flow {flow.name!r} has two steps with one name")
         table[flow.name] = flow
+    stale: dict[str, OnStale] = {}
+    for flow in table.values():
+        for step in flow.steps:
+            if step.on_stale is None:
+                continue
+            if any(step.name in other.names() for other in table.values() if other is not flow):
+                raise ValueError(f"step {step.name!r} answers old presses but is not unique")
+            stale[step.name] = step.on_stale
     application.bot_data[FLOWS_KEY] = table
+    application.bot_data[STALE_KEY] = stale
 
 
 def flow_named(context: BotContext, name: str) -> Flow | None:
@@ -302,7 +319,8 @@ async def on_callback(update: Update, context: BotContext) -> None:
         or state.data.get(TOKEN) != pressed.token
         or state.step != pressed.step
     ):
-        await query.answer(_("This question has already been answered."))
+        if not await _stale(update, context, pressed):
+            await query.answer(_("This question has already been answered."))
         return
     await query.answer()
     if state.data.get(EXPIRED) or is_expired(context, state):
@@ -311,6 +329,13 @@ async def on_callback(update: Update, context: BotContext) -> None:
     if not step.keep_keyboard and query.message is not None:
         await query.edit_message_reply_markup(None)
     await step.on_button(update, context, state, pressed.value or "")
+
+
+async def _stale(update: Update, context: BotContext, pressed: DialogButton) -> bool:
+    """Let the pressed button's step answer a press its dialog no longer expects."""
+    table: dict[str, OnStale] = context.application.bot_data.get(STALE_KEY, {})
+    on_stale = table.get(pressed.step)
+    return on_stale is not None and await on_stale(update, context, pressed.value or "")
 
 
 async def on_restart(update: Update, context: BotContext) -> None:

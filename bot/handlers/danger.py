@@ -11,6 +11,9 @@ message is stored as a report and alerts staff like a ticked checklist (for a pe
 has consented, about herself or a registered child), and the answer ends with the way to
 care, as the checklist's does. Anything milder is left to the fever, massage and guide
 answers.
+
+A checklist tick on a form that is no longer open (`danger_pressed`) takes the same path,
+from "emergency" up: it is what she says is happening, even if the form is gone.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from telegram import Update
 from bot import profile_actions, report_filing, reports
 from bot.context import BotContext
 from bot.conversation.chat import send_to_chat as send
-from bot.domain.danger_words import default_danger_words, recognise
+from bot.domain.danger_words import Findings, default_danger_words, recognise
 from bot.domain.postpartum import in_postpartum_period
 from bot.domain.triage import Level
-from bot.domain.triage_text import Person, TextTriage, triage_text
+from bot.domain.triage_text import CHILD, PREGNANCY, Person, TextTriage, triage_text
 from bot.features import Claim, Feature
 from bot.handlers.clinic import offer_clinic_directions
 from bot.handlers.report_answer import headline, notified_line, reason_lines
@@ -42,6 +45,38 @@ async def danger_words(update: Update, context: BotContext) -> bool:
     findings = recognise(message.text)
     if not findings:
         return False
+    kept = {"source": "text", "typed": message.text[:TYPED_LIMIT]}
+    return await answer_findings(update, context, findings, kept, Level.SEE_DOCTOR_TODAY)
+
+
+async def danger_pressed(update: Update, context: BotContext, kind: str, code: str) -> bool:
+    """A checklist symptom ticked on a form that is no longer open (an old message, or a
+    tick that reached the bot after that form's Done): if it is a danger sign, it is
+    answered and filed as if she had typed it. "This question has already been answered"
+    would leave a mother who just pressed "vaginal bleeding" with no way to care."""
+    words = default_danger_words()
+    signs = tuple(s.id for s in words.signs if s.symptoms.get(kind) == code)
+    if not signs:
+        return False
+    findings = Findings(
+        signs=signs,
+        about_child=kind == CHILD,
+        about_pregnancy=kind == PREGNANCY,
+        about_self=kind != CHILD,
+    )
+    return await answer_findings(update, context, findings, {"source": "button"}, Level.EMERGENCY)
+
+
+async def answer_findings(
+    update: Update,
+    context: BotContext,
+    findings: Findings,
+    kept: dict[str, str],
+    minimum: Level,
+) -> bool:
+    """Triage what she said against her profile; from `minimum` up, answer it with the way
+    to care and (with consent, about a subject we follow) file it as a report that alerts
+    staff. False: below `minimum`, left to other answers."""
     runtime = context.runtime
     now = runtime.clock.now()
     today = reports.local_day(now, runtime.settings)
@@ -63,7 +98,7 @@ async def danger_words(update: Update, context: BotContext) -> bool:
         ),
     )
     result = triage_text(findings, person, reports.triage_rules(), today)
-    if result is None or result.level < Level.SEE_DOCTOR_TODAY:
+    if result is None or result.level < minimum:
         return False
     if state is not None and not (findings.signs and result.level == Level.EMERGENCY):
         return False  # "38.5" in a dialog answers its question; only a typed sign interrupts
@@ -73,7 +108,7 @@ async def danger_words(update: Update, context: BotContext) -> bool:
             runtime,
             user_id,
             result.subject,
-            result.data | {"complete": True, "source": "text", "typed": message.text[:TYPED_LIMIT]},
+            result.data | {"complete": True} | kept,
             result.child_id,
             now,
         )

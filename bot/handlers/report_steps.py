@@ -23,6 +23,7 @@ from bot.dialogs import DialogState
 from bot.domain.intents import default_lexicon
 from bot.domain.measurements import MeasurementError
 from bot.domain.validation_text import explain
+from bot.handlers.danger import danger_pressed
 from bot.handlers.report_core import advance, measurement_texts
 from bot.i18n import N_
 
@@ -118,7 +119,19 @@ def checklist_step(name: str, kind: str, question: Question) -> Step:
     async def pressed(update: Update, context: BotContext, state: DialogState, value: str) -> None:
         await _checklist_pressed(update, context, state, value, kind)
 
-    return Step(name, ask, typed, pressed, keep_keyboard=True)
+    async def stale(update: Update, context: BotContext, value: str) -> bool:
+        """A tick on this checklist after its form closed: a danger sign is answered."""
+        code = value[1:] if value[:1] == "+" else value
+        if value[:1] == "-" or code in ("done", "none"):
+            return False
+        query = update.callback_query
+        assert query is not None
+        if not await danger_pressed(update, context, kind, code):
+            return False
+        await query.answer()
+        return True
+
+    return Step(name, ask, typed, pressed, keep_keyboard=True, on_stale=stale)
 
 
 def reading_step(
