@@ -188,3 +188,21 @@ async def test_i_fainted_is_about_her_not_her_toddler(
     assert (report.subject, report.child_id) == ("pregnancy", None)
     assert report.data["symptoms"] == ["fainting"]
     await drain(harness)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"), [("zh-hans", "我胸口痛"), ("en", "I have chest pain")]
+)
+async def test_a_fathers_own_danger_sign_is_sent_to_care_without_a_false_promise(
+    harness: BotHarness, language: str, text: str
+) -> None:
+    """Nobody follows a father's own health here: he is told to get care and that nobody
+    was told, never sent to /report (which has no form for him)."""
+    await _staffed_community(harness, "en")
+    await factories.parent(harness.runtime.db, PARENT, [TODAY - timedelta(days=800)])
+    reply = await harness.user(PARENT, language_code=language).send(text)
+    assert reply.text.startswith("🚨") and "120" in reply.text
+    assert "/report" not in reply.text
+    told = "没有通知任何人" if language == "zh-hans" else "nobody has been told"
+    assert told in reply.text
+    assert await _reports(harness, PARENT) == []

@@ -140,6 +140,15 @@ def _answer(
         lines.append(notified_line(context, told))
     elif result.findings.other_person:
         lines.append(_("If this is happening to someone with you now, help them get care."))
+    elif not result.followed:
+        # A father's or grandmother's own sign: /report has no form for them, and saying
+        # so is better than a promise that someone will follow it up.
+        lines.append(
+            _(
+                "This service keeps health records only for pregnancies and young children, "
+                "so nobody has been told about this. Please get care for yourself now."
+            )
+        )
     else:
         lines.append(
             _("When you can, send /report so your community health worker knows.")
