@@ -284,6 +284,16 @@ class Database:
         await self.engine.dispose()
 
 
+# PostgreSQL's "not now" refusals (SQLSTATE): too many connections (for the server, a
+# database or a role), shutting down or starting up. A connection exception (class 08)
+# is one too. They say nothing about the statement: the same work succeeds later.
+REFUSED_FOR_NOW = frozenset({"53300", "57P01", "57P02", "57P03"})
+
+
+def _refused_for_now(sqlstate: object) -> bool:
+    return isinstance(sqlstate, str) and (sqlstate in REFUSED_FOR_NOW or sqlstate[:2] == "08")
+
+
 def is_database_down(error: BaseException) -> bool:
     """The database could not be reached (as opposed to a bug or a refused statement).
 
@@ -291,8 +301,10 @@ def is_database_down(error: BaseException) -> bool:
     for later; anything else is a real error.
     """
     if isinstance(error, exc.DBAPIError):
-        return bool(error.connection_invalidated) or isinstance(
-            error, exc.OperationalError | exc.InterfaceError
+        return (
+            bool(error.connection_invalidated)
+            or isinstance(error, exc.OperationalError | exc.InterfaceError)
+            or _refused_for_now(getattr(error.orig, "sqlstate", None))
         )
     return isinstance(
         error, exc.TimeoutError | exc.ResourceClosedError | OSError | TimeoutError
