@@ -206,3 +206,12 @@ async def test_a_fathers_own_danger_sign_is_sent_to_care_without_a_false_promise
     told = "没有通知任何人" if language == "zh-hans" else "nobody has been told"
     assert told in reply.text
     assert await _reports(harness, PARENT) == []
+
+
+async def test_someone_not_registered_yet_is_pointed_to_report_not_told_nobody_follows_them(
+    harness: BotHarness,
+) -> None:
+    reply = await harness.user(PARENT, language_code="en").send("I have chest pain")
+    assert reply.text.startswith("🚨") and "120" in reply.text
+    assert "/report" in reply.text and "nobody has been told" not in reply.text
+    assert await _reports(harness, PARENT) == []

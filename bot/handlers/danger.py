@@ -113,7 +113,8 @@ async def answer_findings(
             now,
         )
         reasons, told = filed.assessment.reasons, filed.staffed if filed.alerted else None
-    await send(update, context, _answer(context, result, reasons, told, state is not None))
+    answer = _answer(context, result, reasons, told, state is not None, profile is not None)
+    await send(update, context, answer)
     if state is None and (result.level == Level.EMERGENCY or result.assessment.fever_clinic):
         # As after /report: the way to care (emergency midwifery units for her, fever
         # clinics otherwise). Never in the middle of a dialog: it would replace it.
@@ -130,6 +131,7 @@ def _answer(
     reasons: tuple[str, ...],
     told: str | None,
     in_dialog: bool,
+    registered: bool,
 ) -> str:
     _ = context.tr.gettext
     number = context.runtime.settings.emergency_number
@@ -140,9 +142,10 @@ def _answer(
         lines.append(notified_line(context, told))
     elif result.findings.other_person:
         lines.append(_("If this is happening to someone with you now, help them get care."))
-    elif not result.followed:
-        # A father's or grandmother's own sign: /report has no form for them, and saying
-        # so is better than a promise that someone will follow it up.
+    elif not result.followed and registered:
+        # A registered father's or grandmother's own sign: /report has no form for them,
+        # and saying so is better than a promise that someone will follow it up. (Someone
+        # not registered yet is still pointed to /report, which starts with joining.)
         lines.append(
             _(
                 "This service keeps health records only for pregnancies and young children, "
