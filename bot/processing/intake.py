@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.request import HTTPXRequest
 
 from bot.processing.outage import OutageAnswers
 from bot.processing.people import person_in_payload, person_of
 from bot.processing.spool import Spool
+from bot.processing.transport import AiohttpRequest
 from storage import inbox
 from storage.db import Database, is_database_down
 
@@ -147,7 +147,7 @@ class RecordingQueue(asyncio.Queue[object]):
         self.put_nowait(item)
 
 
-class UpdatesRequest(HTTPXRequest):
+class UpdatesRequest(AiohttpRequest):
     """The getUpdates transport: records each batch Telegram returns in the inbox, in one
     statement, before python-telegram-bot parses and queues it. One insert and one
     commit per batch instead of per update; the offset that confirms the batch is

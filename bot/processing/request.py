@@ -23,8 +23,9 @@ import logging
 from typing import Any
 
 from telegram.error import NetworkError
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import RequestData
 
+from bot.processing.transport import AiohttpRequest
 from storage.db import commit_before_sending, current_unit, mark_handled_after_sending
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ RETRY_FIRST = 0.3
 RETRY_AFTER_MAX = 5.0
 
 
-class CommittingRequest(HTTPXRequest):
+class CommittingRequest(AiohttpRequest):
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         await commit_before_sending(lambda: kept_request(*args, **kwargs))
         if current_unit() is None:
