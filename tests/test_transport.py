@@ -3,7 +3,9 @@ server, and which python-telegram-bot errors a failure becomes."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -62,3 +64,27 @@ async def test_failures_become_the_errors_ptb_would_raise(
         await bot.send_message(42, "hello")
     await bot.send_message(42, "after all that")  # the session still works
     assert fake.calls[-1].text == "after all that"
+
+
+async def test_an_upload_the_server_stops_reading_times_out() -> None:
+    """aiohttp has no write timeout: the total timeout keeps python-telegram-bot's, so a
+    stalled upload cannot hold the person's update (and their turn) for good."""
+
+    async def never_read(_reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(30)
+
+    server = await asyncio.start_server(never_read, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest(2, read_timeout=0.5, connect_timeout=0.5, pool_timeout=0.5)
+    bot = Bot("123456:TEST", base_url=f"http://127.0.0.1:{port}/bot", request=request)
+    await request.initialize()
+    started = time.monotonic()
+    try:
+        big = io.BytesIO(b"x" * 50_000_000)  # more than the socket buffers hold
+        with pytest.raises(TimedOut):
+            upload = bot.send_document(1, big, filename="ledger.csv", write_timeout=1.0)
+            await asyncio.wait_for(upload, 15)  # a hang fails the test instead of blocking it
+    finally:
+        await request.shutdown()
+        server.close()
+    assert time.monotonic() - started < 5  # connect, pool, write and read: 2.5 s at most

@@ -13,8 +13,12 @@ Chinese text), and as multipart form data when there are files, the way
 `HTTPXRequest` sends those. Errors become the
 same python-telegram-bot exceptions: a timeout is `TimedOut`, any other failure to
 get an answer is `NetworkError` (named by type only: the URL holds the bot token).
-aiohttp has no write timeout of its own; a write that stalls is caught by the read
-timeout, which starts when the request is sent.
+aiohttp has no write timeout, and its read timeout only starts once the request is
+written, so a write that stalls (a server that stops reading an upload) would hang the
+person's update for good. The write timeout (5 s, 20 s with files, as `HTTPXRequest`)
+is kept by a total timeout instead: connect and pool, write and read added up. Unlike
+httpx's per-write timeout it also ends an upload that is slow but moving, after that
+long; a ledger export is a few megabytes.
 """
 
 from __future__ import annotations
@@ -36,11 +40,15 @@ class AiohttpRequest(BaseRequest):
         connection_pool_size: int = 1,
         *,
         read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
     ) -> None:
         self.connection_pool_size = connection_pool_size
         self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._media_write_timeout = media_write_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -68,17 +76,23 @@ class AiohttpRequest(BaseRequest):
             await self._session.close()
             self._session = None
 
-    def _timeout(self, read: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
+    def _timeout(
+        self, read: Any, write: Any, connect: Any, pool: Any, files: bool
+    ) -> aiohttp.ClientTimeout:
         read = self._read_timeout if isinstance(read, DefaultValue) else read
+        if isinstance(write, DefaultValue):
+            write = self._media_write_timeout if files else self._write_timeout
         connect = self._connect_timeout if isinstance(connect, DefaultValue) else connect
         pool = self._pool_timeout if isinstance(pool, DefaultValue) else pool
-        key = (read, connect, pool)
+        key = (read, write, connect, pool)
         timeout = self._timeouts.get(key)
         if timeout is None:
             # aiohttp's `connect` covers waiting for a pooled connection and opening one.
             waiting = None if connect is None or pool is None else connect + pool
+            parts = (waiting, write, read)
+            total = None if None in parts else sum(parts)  # type: ignore[arg-type]
             timeout = aiohttp.ClientTimeout(
-                total=None, connect=waiting, sock_connect=connect, sock_read=read
+                total=total, connect=waiting, sock_connect=connect, sock_read=read
             )
             if len(self._timeouts) < 64:
                 self._timeouts[key] = timeout
@@ -96,8 +110,8 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         data: Any = None
         headers = self._headers
+        files = request_data.multipart_data if request_data is not None else None
         if request_data is not None:
-            files = request_data.multipart_data
             if files:
                 form = aiohttp.FormData(request_data.json_parameters)
                 for name, (filename, content, mimetype) in files.items():
@@ -106,7 +120,9 @@ class AiohttpRequest(BaseRequest):
             else:
                 data = _dumps(request_data.parameters)
                 headers = self._json_headers
-        timeout = self._timeout(read_timeout, connect_timeout, pool_timeout)
+        timeout = self._timeout(
+            read_timeout, write_timeout, connect_timeout, pool_timeout, bool(files)
+        )
         try:
             async with self._client().request(
                 method, url, data=data, headers=headers, timeout=timeout
