@@ -111,15 +111,15 @@ class AiohttpRequest(BaseRequest):
         data: Any = None
         headers = self._headers
         files = request_data.multipart_data if request_data is not None else None
-        if request_data is not None:
-            if files:
-                form = aiohttp.FormData(request_data.json_parameters)
-                for name, (filename, content, mimetype) in files.items():
-                    form.add_field(name, content, filename=filename, content_type=mimetype)
-                data = form
-            else:
-                data = _dumps(request_data.parameters)
-                headers = self._json_headers
+        if files:
+            assert request_data is not None
+            form = aiohttp.FormData(request_data.json_parameters)
+            for name, (filename, content, mimetype) in files.items():
+                form.add_field(name, content, filename=filename, content_type=mimetype)
+            data = form
+        elif request_data is not None:
+            data = _dumps(request_data.parameters)
+            headers = self._json_headers
         timeout = self._timeout(
             read_timeout, write_timeout, connect_timeout, pool_timeout, bool(files)
         )
